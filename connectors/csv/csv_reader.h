@@ -1,0 +1,38 @@
+#pragma once
+
+#include <cstddef>
+#include <istream>
+#include <string>
+#include <vector>
+
+namespace accord::connectors::csv {
+
+struct Record {
+  // 1-based line where the record starts (a quoted field may span lines).
+  size_t line = 0;
+  std::vector<std::string> fields;
+};
+
+// Streaming RFC 4180 reader: quoted fields with embedded delimiters, quotes
+// ("") and line breaks, CRLF or LF line ends, a UTF-8 byte-order mark at the
+// start. Reads one record at a time, so files larger than memory stream.
+class Reader {
+ public:
+  explicit Reader(std::istream& in, char delimiter = ',') : in_(in), delimiter_(delimiter) {}
+
+  // Reads the next record; false at the end of input. A malformed record
+  // (text after a closing quote, a quote never closed) sets `error` and the
+  // reader resumes at the next line.
+  bool Next(Record& record, std::string& error);
+
+ private:
+  int Get();
+  void SkipRestOfLine();
+
+  std::istream& in_;
+  char delimiter_;
+  size_t line_ = 1;
+  bool started_ = false;
+};
+
+}  // namespace accord::connectors::csv

@@ -1,0 +1,186 @@
+#include "core/config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace accord::config {
+namespace {
+
+// librdkafka properties that hold secrets: never accepted inline in the file.
+constexpr std::array<std::string_view, 5> kSecretProperties = {
+    "sasl.password", "ssl.key.password", "ssl.keystore.password",
+    "sasl.oauthbearer.client.secret", "ssl.key.pem"};
+
+bool IsSecret(std::string_view property) {
+  return std::find(kSecretProperties.begin(), kSecretProperties.end(), property) !=
+         kSecretProperties.end();
+}
+
+std::string Where(const std::string& path, const YAML::Node& node) {
+  return path + ":" + std::to_string(node.Mark().line + 1);
+}
+
+std::string ReadSecretFile(const std::string& file, const std::string& key) {
+  std::ifstream in(file);
+  if (!in) throw ConfigError(key + "_file: cannot read " + file);
+  std::stringstream content;
+  content << in.rdbuf();
+  std::string value = content.str();
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+  return value;
+}
+
+int ParseInt(const std::string& text, const std::string& where, const std::string& key, int min) {
+  try {
+    size_t used = 0;
+    long long value = std::stoll(text, &used);
+    if (used != text.size()) throw std::invalid_argument(text);
+    if (value < min || value > 1'000'000'000)
+      throw ConfigError(where + ": " + key + " must be between " + std::to_string(min) +
+                        " and 1000000000, got " + text);
+    return static_cast<int>(value);
+  } catch (const std::logic_error&) {
+    throw ConfigError(where + ": " + key + " must be a whole number, got \"" + text + "\"");
+  }
+}
+
+class FileReader {
+ public:
+  FileReader(AppConfig& config, std::string path) : config_(config), path_(std::move(path)) {}
+
+  void Read() {
+    YAML::Node root;
+    try {
+      root = YAML::LoadFile(path_);
+    } catch (const YAML::BadFile&) {
+      throw ConfigError(path_ + ": cannot read the configuration file");
+    } catch (const YAML::Exception& e) {
+      throw ConfigError(path_ + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    }
+    if (root.IsNull()) return;
+    if (!root.IsMap()) throw ConfigError(Where(path_, root) + ": expected a mapping at top level");
+    for (const auto& section : root) {
+      const std::string name = section.first.as<std::string>();
+      const YAML::Node& body = section.second;
+      if (name == "log_level") {
+        config_.log_level = Scalar(body, name);
+      } else if (name == "kafka") {
+        ForEach(body, name, [&](const std::string& key, const YAML::Node& value) {
+          if (key == "bootstrap_servers") config_.kafka.bootstrap_servers = Scalar(value, key);
+          else if (key == "topic_prefix") config_.kafka.topic_prefix = Scalar(value, key);
+          else if (key == "connect_timeout_ms")
+            config_.kafka.connect_timeout_ms = ParseInt(Scalar(value, key), Where(path_, value), key, 1);
+          else if (key == "properties") ReadProperties(value);
+          else Unknown(value, name + "." + key);
+        });
+      } else if (name == "store") {
+        ForEach(body, name, [&](const std::string& key, const YAML::Node& value) {
+          if (key == "path") config_.store.path = Scalar(value, key);
+          else Unknown(value, name + "." + key);
+        });
+      } else if (name == "project") {
+        ForEach(body, name, [&](const std::string& key, const YAML::Node& value) {
+          if (key == "group_id") config_.project.group_id = Scalar(value, key);
+          else if (key == "batch_max_messages")
+            config_.project.batch_max_messages = ParseInt(Scalar(value, key), Where(path_, value), key, 1);
+          else if (key == "batch_max_ms")
+            config_.project.batch_max_ms = ParseInt(Scalar(value, key), Where(path_, value), key, 1);
+          else Unknown(value, name + "." + key);
+        });
+      } else {
+        Unknown(section.first, name);
+      }
+    }
+  }
+
+ private:
+  std::string Scalar(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsScalar()) throw ConfigError(Where(path_, node) + ": " + key + " must be a single value");
+    return node.as<std::string>();
+  }
+
+  void ForEach(const YAML::Node& node, const std::string& section,
+               const std::function<void(const std::string&, const YAML::Node&)>& visit) const {
+    if (node.IsNull()) return;
+    if (!node.IsMap()) throw ConfigError(Where(path_, node) + ": " + section + " must be a mapping");
+    for (const auto& entry : node) visit(entry.first.as<std::string>(), entry.second);
+  }
+
+  [[noreturn]] void Unknown(const YAML::Node& node, const std::string& key) const {
+    throw ConfigError(Where(path_, node) + ": unknown key " + key +
+                      " (see docs/configuration.md for the keys Accord reads)");
+  }
+
+  void ReadProperties(const YAML::Node& node) {
+    ForEach(node, "kafka.properties", [&](const std::string& key, const YAML::Node& value) {
+      if (IsSecret(key))
+        throw ConfigError(Where(path_, value) + ": kafka.properties." + key +
+                          " is a secret: give it in the environment or as " + key + "_file");
+      const std::string suffix = "_file";
+      if (key.size() > suffix.size() && key.ends_with(suffix)) {
+        std::string property = key.substr(0, key.size() - suffix.size());
+        config_.kafka.properties[property] = ReadSecretFile(Scalar(value, key), property);
+      } else {
+        config_.kafka.properties[key] = Scalar(value, key);
+      }
+    });
+  }
+
+  AppConfig& config_;
+  std::string path_;
+};
+
+void ApplyEnvironment(AppConfig& config, const Environment& env) {
+  auto text = [&](const char* name, std::string& target) {
+    if (const char* value = env(name)) target = value;
+  };
+  auto number = [&](const char* name, int& target, int min) {
+    if (const char* value = env(name)) target = ParseInt(value, std::string("environment ") + name, name, min);
+  };
+  text("ACCORD_LOG_LEVEL", config.log_level);
+  text("ACCORD_KAFKA_BOOTSTRAP_SERVERS", config.kafka.bootstrap_servers);
+  text("ACCORD_KAFKA_TOPIC_PREFIX", config.kafka.topic_prefix);
+  number("ACCORD_KAFKA_CONNECT_TIMEOUT_MS", config.kafka.connect_timeout_ms, 1);
+  text("ACCORD_STORE_PATH", config.store.path);
+  text("ACCORD_PROJECT_GROUP_ID", config.project.group_id);
+  number("ACCORD_PROJECT_BATCH_MAX_MESSAGES", config.project.batch_max_messages, 1);
+  number("ACCORD_PROJECT_BATCH_MAX_MS", config.project.batch_max_ms, 1);
+}
+
+// ACCORD_KAFKA_PROPERTY_SASL_PASSWORD=x sets librdkafka's sasl.password.
+void ApplyPropertyEnvironment(AppConfig& config) {
+  constexpr std::string_view prefix = "ACCORD_KAFKA_PROPERTY_";
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view pair(*entry);
+    if (!pair.starts_with(prefix)) continue;
+    auto equals = pair.find('=');
+    if (equals == std::string_view::npos) continue;
+    std::string property(pair.substr(prefix.size(), equals - prefix.size()));
+    for (char& c : property) c = c == '_' ? '.' : static_cast<char>(std::tolower(c));
+    config.kafka.properties[property] = std::string(pair.substr(equals + 1));
+  }
+}
+
+}  // namespace
+
+Environment ProcessEnvironment() {
+  return [](const char* name) { return std::getenv(name); };
+}
+
+AppConfig Load(const std::string& path, const Environment& env) {
+  AppConfig config;
+  if (!path.empty()) FileReader(config, path).Read();
+  ApplyEnvironment(config, env);
+  ApplyPropertyEnvironment(config);
+  if (config.kafka.bootstrap_servers.empty())
+    throw ConfigError("kafka.bootstrap_servers must not be empty");
+  if (config.kafka.topic_prefix.empty()) throw ConfigError("kafka.topic_prefix must not be empty");
+  return config;
+}
+
+}  // namespace accord::config

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <stdexcept>
+#include <string>
+
+namespace accord::config {
+
+// A configuration problem; the message names the file, line or variable, the
+// key and the reason.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct KafkaConfig {
+  std::string bootstrap_servers = "127.0.0.1:9092";
+  // Topics are "<topic_prefix>.events", ".campaigns", ".feedback", ".deadletter".
+  std::string topic_prefix = "accord";
+  // Passed through to librdkafka verbatim (security.protocol, sasl.*, ssl.*).
+  std::map<std::string, std::string> properties;
+  // How long a command waits for the cluster to answer before giving up.
+  int connect_timeout_ms = 10000;
+};
+
+struct StoreConfig {
+  std::string path = "var/state";
+};
+
+struct ProjectConfig {
+  std::string group_id = "accord-projection";
+  // A batch ends at whichever comes first; one batch is one RocksDB write.
+  int batch_max_messages = 5000;
+  int batch_max_ms = 200;
+};
+
+struct AppConfig {
+  KafkaConfig kafka;
+  StoreConfig store;
+  ProjectConfig project;
+  std::string log_level = "info";
+};
+
+// Looks up an environment variable; nullptr when unset.
+using Environment = std::function<const char*(const char*)>;
+Environment ProcessEnvironment();
+
+// Reads the YAML file at `path` (none when empty), then applies environment
+// overrides. Every key is documented in docs/configuration.md. Unknown keys,
+// wrong types and secrets written into the file are refused with the file,
+// line and reason. Secrets come from the environment
+// (ACCORD_KAFKA_PROPERTY_SASL_PASSWORD) or a file named by "<key>_file".
+AppConfig Load(const std::string& path, const Environment& env);
+
+}  // namespace accord::config

@@ -1,0 +1,63 @@
+#include "core/events/envelope.h"
+
+#include "core/util/hash.h"
+
+namespace accord::events {
+
+std::string MakeEventId(std::string_view source_system, std::string_view source_record_id,
+                        uint64_t source_version, std::string_view payload_kind) {
+  Sha256 sha;
+  sha.UpdateField(source_system);
+  sha.UpdateField(source_record_id);
+  sha.UpdateField(std::to_string(source_version));
+  sha.UpdateField(payload_kind);
+  auto digest = sha.Finish();
+  return HexEncode(digest.data(), 16);
+}
+
+std::string_view PayloadKind(const v1::Event& event) {
+  if (event.payload_case() == v1::Event::PAYLOAD_NOT_SET) return "";
+  const auto* field = v1::Event::descriptor()->FindFieldByNumber(event.payload_case());
+  return field ? std::string_view(field->name()) : std::string_view();
+}
+
+Topics::Topics(std::string_view prefix)
+    : events(std::string(prefix) + ".events"),
+      campaigns(std::string(prefix) + ".campaigns"),
+      feedback(std::string(prefix) + ".feedback"),
+      deadletter(std::string(prefix) + ".deadletter") {}
+
+std::string MessageKey(const v1::Event& event) {
+  if (event.has_campaign_upserted()) return "campaign:" + event.campaign_upserted().campaign_id();
+  return event.customer_key();
+}
+
+std::string ValidateEvent(const v1::Event& event) {
+  if (event.event_id().empty()) return "missing event_id";
+  if (event.schema_version() == 0) return "missing schema_version";
+  if (event.source_system().empty()) return "missing source_system";
+  if (event.source_record_id().empty()) return "missing source_record_id";
+  if (event.occurred_at_ms() <= 0) return "missing or negative occurred_at_ms";
+  if (event.payload_case() == v1::Event::PAYLOAD_NOT_SET) return "no payload";
+  if (event.has_campaign_upserted()) {
+    if (event.campaign_upserted().campaign_id().empty()) return "campaign without campaign_id";
+  } else if (event.customer_key().rfind("email:", 0) != 0 &&
+             event.customer_key().rfind("src:", 0) != 0) {
+    return "customer_key must start with \"email:\" or \"src:\"";
+  }
+  return "";
+}
+
+Decoded DecodeEvent(std::string_view bytes, v1::Event& event) {
+  if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    return {DecodeError::kNotProtobuf, "not a protobuf accord.v1.Event"};
+  if (event.schema_version() > kCurrentSchemaVersion)
+    return {DecodeError::kFutureSchema,
+            "schema_version " + std::to_string(event.schema_version()) + " is newer than " +
+                std::to_string(kCurrentSchemaVersion)};
+  if (auto problem = ValidateEvent(event); !problem.empty())
+    return {DecodeError::kInvalid, std::move(problem)};
+  return {};
+}
+
+}  // namespace accord::events

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "accord/v1/event.pb.h"
+
+namespace accord::events {
+
+// The payload schema version this build writes and folds; older versions are
+// upcast before the fold, newer ones are refused (dead-lettered).
+inline constexpr uint32_t kCurrentSchemaVersion = 1;
+
+// Deterministic event id: the first 128 bits of SHA-256 over source system,
+// source record id, source version and payload kind, hex encoded. Publishing
+// the same change twice gives the same id.
+std::string MakeEventId(std::string_view source_system, std::string_view source_record_id,
+                        uint64_t source_version, std::string_view payload_kind);
+
+// The name of the payload case, e.g. "customer_upserted"; "" when unset.
+std::string_view PayloadKind(const v1::Event& event);
+
+// Kafka topic names, all "<prefix>.<name>"; the prefix is "accord" unless
+// configured otherwise (tests use their own to stay isolated).
+struct Topics {
+  explicit Topics(std::string_view prefix = "accord");
+  std::string events;      // customer-scoped domain events, key = customer key
+  std::string campaigns;   // campaign reference data, key = "campaign:<id>"
+  std::string feedback;    // Accord's feedback events, key = customer key or campaign key
+  std::string deadletter;  // messages refused by a consumer, key = original key
+};
+
+// The Kafka message key for an event: campaign definitions are keyed by
+// campaign, everything else by the customer key, so that all events about one
+// customer land in one partition (the producer uses the murmur2 partitioner,
+// as Java clients do, so every client agrees on the partition).
+std::string MessageKey(const v1::Event& event);
+
+// Reasons a message is refused by a consumer.
+enum class DecodeError { kNone, kNotProtobuf, kFutureSchema, kInvalid };
+
+struct Decoded {
+  DecodeError error = DecodeError::kNone;
+  std::string reason;  // human-readable, for logs and dead-letter headers
+};
+
+// Parses and validates one message value into `event`.
+Decoded DecodeEvent(std::string_view bytes, v1::Event& event);
+
+// Checks the envelope invariants every producer must keep; "" when valid.
+std::string ValidateEvent(const v1::Event& event);
+
+}  // namespace accord::events

@@ -1,0 +1,444 @@
+#include "core/fold/fold.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "accord/state/v1/state.pb.h"
+#include "core/events/envelope.h"
+#include "core/events/identity.h"
+#include "core/fold/codec.h"
+#include "core/util/hash.h"
+
+namespace accord::fold {
+namespace {
+
+using state::v1::CustomerState;
+using state::v1::FieldValue;
+
+template <typename T>
+std::optional<T> Load(const StateReader& state, Table table, std::string_view key) {
+  auto bytes = state.Get(table, key);
+  if (!bytes) return std::nullopt;
+  return DecodeState<T>(*bytes, table, key);
+}
+
+// Follows merge redirects to the surviving customer.
+std::optional<CustomerState> LoadCustomer(const StateReader& state, std::string id) {
+  for (int hops = 0; hops < 64; ++hops) {
+    auto customer = Load<CustomerState>(state, Table::kCustomers, id);
+    if (!customer || customer->merged_into().empty()) return customer;
+    id = customer->merged_into();
+  }
+  throw StateError("merge redirect chain too long at customer " + id);
+}
+
+std::string SourceKey(const v1::Event& e) { return e.source_system() + ":" + e.source_record_id(); }
+
+// True when `candidate` should replace `current` (see the rule in fold.h).
+bool Wins(const FieldValue& candidate, const FieldValue& current, std::string* rule) {
+  if (candidate.source_system() == current.source_system() &&
+      candidate.source_record_id() == current.source_record_id() &&
+      candidate.source_version() != current.source_version()) {
+    *rule = "source-version";
+    return candidate.source_version() > current.source_version();
+  }
+  *rule = "newest-occurred-at";
+  return std::forward_as_tuple(candidate.occurred_at_ms(), candidate.source_system(),
+                  candidate.source_record_id(), candidate.event_id()) >
+         std::forward_as_tuple(current.occurred_at_ms(), current.source_system(), current.source_record_id(),
+                  current.event_id());
+}
+
+FieldValue* FindField(CustomerState& customer, std::string_view name) {
+  for (auto& field : *customer.mutable_fields())
+    if (field.name() == name) return &field;
+  return nullptr;
+}
+
+void OfferField(CustomerState& customer, FieldValue candidate) {
+  FieldValue* current = FindField(customer, candidate.name());
+  std::string rule = "first-value";
+  if (current && !Wins(candidate, *current, &rule)) return;
+  candidate.set_rule(rule);
+  if (current) {
+    *current = std::move(candidate);
+    return;
+  }
+  *customer.add_fields() = std::move(candidate);
+  std::sort(customer.mutable_fields()->begin(), customer.mutable_fields()->end(),
+            [](const FieldValue& a, const FieldValue& b) { return a.name() < b.name(); });
+}
+
+void AddSorted(google::protobuf::RepeatedPtrField<std::string>* list, const std::string& value) {
+  auto it = std::lower_bound(list->begin(), list->end(), value);
+  if (it != list->end() && *it == value) return;
+  list->Add(std::string(value));
+  std::sort(list->begin(), list->end());
+}
+
+void RemoveValue(google::protobuf::RepeatedPtrField<std::string>* list, const std::string& value) {
+  auto it = std::find(list->begin(), list->end(), value);
+  if (it != list->end()) list->erase(it);
+}
+
+uint64_t StoredVersion(const CustomerState& customer, const std::string& source_key) {
+  for (const auto& sv : customer.source_versions())
+    if (sv.source_key() == source_key) return sv.version();
+  return 0;
+}
+
+void RaiseVersion(CustomerState& customer, const std::string& source_key, uint64_t version) {
+  for (auto& sv : *customer.mutable_source_versions()) {
+    if (sv.source_key() == source_key) {
+      sv.set_version(std::max(sv.version(), version));
+      return;
+    }
+  }
+  auto* sv = customer.add_source_versions();
+  sv->set_source_key(source_key);
+  sv->set_version(version);
+  std::sort(customer.mutable_source_versions()->begin(), customer.mutable_source_versions()->end(),
+            [](const auto& a, const auto& b) { return a.source_key() < b.source_key(); });
+}
+
+// Folds `absorbed` into `survivor`: every alias, field (by the usual rule),
+// counter and source version carries over.
+void MergeInto(CustomerState& survivor, const CustomerState& absorbed) {
+  for (const auto& alias : absorbed.aliases()) AddSorted(survivor.mutable_aliases(), alias);
+  for (const auto& field : absorbed.fields()) OfferField(survivor, field);
+  for (const auto& sv : absorbed.source_versions())
+    RaiseVersion(survivor, sv.source_key(), sv.version());
+  for (const auto& consent : absorbed.consents()) {
+    auto* consents = survivor.mutable_consents();
+    auto it = std::find_if(consents->begin(), consents->end(),
+                           [&](const auto& c) { return c.channel() == consent.channel(); });
+    if (it == consents->end()) {
+      *survivor.add_consents() = consent;
+      std::sort(consents->begin(), consents->end(),
+                [](const auto& a, const auto& b) { return a.channel() < b.channel(); });
+    } else if (consent.changed_at_ms() > it->changed_at_ms()) {
+      *it = consent;
+    }
+  }
+  for (const auto& ticket : absorbed.open_tickets()) AddSorted(survivor.mutable_open_tickets(), ticket);
+  AddSorted(survivor.mutable_merged_customer_ids(), absorbed.customer_id());
+  for (const auto& id : absorbed.merged_customer_ids())
+    AddSorted(survivor.mutable_merged_customer_ids(), id);
+  survivor.set_applied_events(survivor.applied_events() + absorbed.applied_events());
+  survivor.set_engagements(survivor.engagements() + absorbed.engagements());
+  survivor.set_activities(survivor.activities() + absorbed.activities());
+  survivor.set_orders(survivor.orders() + absorbed.orders());
+  survivor.set_order_revenue_minor(survivor.order_revenue_minor() + absorbed.order_revenue_minor());
+  survivor.set_last_order_ms(std::max(survivor.last_order_ms(), absorbed.last_order_ms()));
+  survivor.set_complaints(survivor.complaints() + absorbed.complaints());
+  survivor.set_first_seen_ms(std::min(survivor.first_seen_ms(), absorbed.first_seen_ms()));
+  survivor.set_last_seen_ms(std::max(survivor.last_seen_ms(), absorbed.last_seen_ms()));
+}
+
+class Folder {
+ public:
+  Folder(const StateReader& state, const v1::Event& event) : state_(state), event_(event) {}
+
+  Outcome Run() {
+    if (state_.Get(Table::kEvents, event_.event_id())) {
+      outcome_.verdict = Verdict::kDuplicate;
+      return std::move(outcome_);
+    }
+    switch (event_.payload_case()) {
+      case v1::Event::kCampaignUpserted:
+        FoldCampaign();
+        break;
+      case v1::Event::kScoreUpdated:
+      case v1::Event::kLeadQualified:
+      case v1::Event::kCampaignEffectiveness:
+      case v1::Event::kReactivationCandidate:
+      case v1::Event::kContactPause:
+        outcome_.verdict = Verdict::kIgnored;
+        return std::move(outcome_);
+      default:
+        FoldCustomerEvent();
+    }
+    state::v1::AppliedEvent applied;
+    applied.set_customer_id(outcome_.customer_id);
+    applied.set_occurred_at_ms(event_.occurred_at_ms());
+    Put(Table::kEvents, event_.event_id(), applied);
+    return std::move(outcome_);
+  }
+
+ private:
+  template <typename T>
+  void Put(Table table, std::string key, const T& message) {
+    outcome_.changes.push_back({table, std::move(key), EncodeState(message)});
+  }
+  void PutRaw(Table table, std::string key, std::string value) {
+    outcome_.changes.push_back({table, std::move(key), std::move(value)});
+  }
+
+  void FoldCampaign() {
+    const auto& payload = event_.campaign_upserted();
+    auto campaign = Load<state::v1::CampaignState>(state_, Table::kCampaigns, payload.campaign_id())
+                        .value_or(state::v1::CampaignState());
+    bool newer = campaign.campaign_id().empty() ||
+                 std::forward_as_tuple(event_.source_version(), event_.occurred_at_ms()) >
+                     std::forward_as_tuple(campaign.source_version(), campaign.updated_at_ms());
+    if (!newer) return;  // a late, older definition: kept in the history only
+    campaign.set_campaign_id(payload.campaign_id());
+    campaign.set_name(payload.name());
+    campaign.set_channel(payload.channel());
+    campaign.set_start_date(payload.start_date());
+    *campaign.mutable_budget() = payload.budget();
+    campaign.set_source_version(event_.source_version());
+    campaign.set_updated_at_ms(event_.occurred_at_ms());
+    Put(Table::kCampaigns, payload.campaign_id(), campaign);
+  }
+
+  // Identity keys this event asserts belong to one customer.
+  std::vector<std::string> IdentityKeys() const {
+    std::set<std::string> keys;
+    keys.insert(event_.customer_key());
+    if (event_.has_customer_upserted()) {
+      const auto& upsert = event_.customer_upserted();
+      if (auto key = events::SourceIdentityKey(event_.source_system(), event_.source_record_id()))
+        keys.insert(*key);
+      if (upsert.has_email())
+        if (auto key = events::EmailIdentityKey(upsert.email())) keys.insert(*key);
+      for (const auto& linked : upsert.linked_source_ids())
+        if (auto key = events::LinkedIdentityKey(linked)) keys.insert(*key);
+    } else if (event_.has_customer_merged()) {
+      const auto& merged = event_.customer_merged();
+      for (const auto* id : {&merged.primary_source_record_id()})
+        if (auto key = events::SourceIdentityKey(event_.source_system(), *id)) keys.insert(*key);
+      for (const auto& id : merged.merged_source_record_ids())
+        if (auto key = events::SourceIdentityKey(event_.source_system(), id)) keys.insert(*key);
+    }
+    return {keys.begin(), keys.end()};
+  }
+
+  // Finds or creates the customer the keys point to, merging customers the
+  // keys prove to be one person; the oldest (first seen, then id) survives.
+  CustomerState Resolve(const std::vector<std::string>& keys) {
+    std::vector<CustomerState> found;
+    for (const auto& key : keys) {
+      auto id = state_.Get(Table::kIdentity, key);
+      if (!id) continue;
+      auto customer = LoadCustomer(state_, *id);
+      if (!customer) throw StateError("identity " + key + " points to missing customer " + *id);
+      bool seen = std::any_of(found.begin(), found.end(), [&](const CustomerState& c) {
+        return c.customer_id() == customer->customer_id();
+      });
+      if (!seen) found.push_back(std::move(*customer));
+    }
+    CustomerState survivor;
+    if (found.empty()) {
+      survivor.set_customer_id("c" + Sha256Hex(event_.customer_key() + "\n" + event_.event_id())
+                                         .substr(0, 24));
+      survivor.set_first_seen_ms(event_.occurred_at_ms());
+      survivor.set_last_seen_ms(event_.occurred_at_ms());
+    } else {
+      std::sort(found.begin(), found.end(), [](const CustomerState& a, const CustomerState& b) {
+        return std::forward_as_tuple(a.first_seen_ms(), a.customer_id()) <
+               std::forward_as_tuple(b.first_seen_ms(), b.customer_id());
+      });
+      survivor = std::move(found.front());
+      for (size_t i = 1; i < found.size(); ++i) {
+        MergeInto(survivor, found[i]);
+        CustomerState redirect;
+        redirect.set_customer_id(found[i].customer_id());
+        redirect.set_merged_into(survivor.customer_id());
+        Put(Table::kCustomers, found[i].customer_id(), redirect);
+        for (const auto& alias : found[i].aliases())
+          PutRaw(Table::kIdentity, alias, survivor.customer_id());
+      }
+    }
+    for (const auto& key : keys) {
+      auto it = std::lower_bound(survivor.aliases().begin(), survivor.aliases().end(), key);
+      if (it != survivor.aliases().end() && *it == key) continue;
+      AddSorted(survivor.mutable_aliases(), key);
+      PutRaw(Table::kIdentity, key, survivor.customer_id());
+    }
+    return survivor;
+  }
+
+  FieldValue Candidate(std::string name, std::string value) const {
+    FieldValue field;
+    field.set_name(std::move(name));
+    field.set_value(std::move(value));
+    field.set_source_system(event_.source_system());
+    field.set_source_record_id(event_.source_record_id());
+    field.set_source_version(event_.source_version());
+    field.set_occurred_at_ms(event_.occurred_at_ms());
+    field.set_event_id(event_.event_id());
+    return field;
+  }
+
+  void OfferLifecycle(CustomerState& customer, v1::LifecycleStage stage) {
+    if (stage == v1::LIFECYCLE_STAGE_UNSPECIFIED) return;
+    OfferField(customer, Candidate("lifecycle_stage", v1::LifecycleStage_Name(stage)));
+    v1::LifecycleStage winner;
+    if (v1::LifecycleStage_Parse(FindField(customer, "lifecycle_stage")->value(), &winner))
+      customer.set_lifecycle_stage(winner);
+  }
+
+  void FoldUpsert(CustomerState& customer) {
+    const auto& upsert = event_.customer_upserted();
+    const std::string source_key = SourceKey(event_);
+    bool stale = event_.source_version() != 0 &&
+                 event_.source_version() <= StoredVersion(customer, source_key);
+    if (stale) return;  // counted in the history, but an older version never wins
+    RaiseVersion(customer, source_key, event_.source_version());
+    auto offer = [&](const char* name, bool present, const std::string& value) {
+      if (present) OfferField(customer, Candidate(name, value));
+    };
+    if (upsert.has_email()) {
+      auto email = events::NormaliseEmail(upsert.email());
+      OfferField(customer, Candidate("email", email.value_or(upsert.email())));
+    }
+    offer("first_name", upsert.has_first_name(), upsert.first_name());
+    offer("last_name", upsert.has_last_name(), upsert.last_name());
+    offer("company", upsert.has_company(), upsert.company());
+    offer("job_title", upsert.has_job_title(), upsert.job_title());
+    offer("phone", upsert.has_phone(), upsert.phone());
+    offer("city", upsert.has_city(), upsert.city());
+    offer("country", upsert.has_country(), upsert.country());
+    OfferLifecycle(customer, upsert.lifecycle_stage());
+  }
+
+  void FoldErasure(CustomerState& customer) {
+    customer.clear_fields();
+    customer.clear_consents();
+    customer.set_erased(true);
+    auto* aliases = customer.mutable_aliases();
+    for (auto it = aliases->begin(); it != aliases->end();) {
+      if (it->rfind("email:", 0) == 0) {
+        outcome_.changes.push_back({Table::kIdentity, *it, std::nullopt});
+        it = aliases->erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  void FoldConsent(CustomerState& customer) {
+    const auto& payload = event_.consent_changed();
+    auto* consents = customer.mutable_consents();
+    auto it = std::find_if(consents->begin(), consents->end(),
+                           [&](const auto& c) { return c.channel() == payload.channel(); });
+    if (it != consents->end() && it->changed_at_ms() > event_.occurred_at_ms()) return;
+    state::v1::Consent consent;
+    consent.set_channel(payload.channel());
+    consent.set_granted(payload.granted());
+    consent.set_changed_at_ms(event_.occurred_at_ms());
+    if (it != consents->end()) {
+      *it = consent;
+      return;
+    }
+    *customer.add_consents() = consent;
+    std::sort(consents->begin(), consents->end(),
+              [](const auto& a, const auto& b) { return a.channel() < b.channel(); });
+  }
+
+  void FoldEngagement(CustomerState& customer) {
+    const auto& payload = event_.campaign_engagement();
+    customer.set_engagements(customer.engagements() + 1);
+    auto stats = Load<state::v1::CampaignStats>(state_, Table::kCampaignStats, payload.campaign_id())
+                     .value_or(state::v1::CampaignStats());
+    stats.set_campaign_id(payload.campaign_id());
+    int kind = payload.kind();
+    while (stats.counts_by_kind_size() <= kind) stats.add_counts_by_kind(0);
+    stats.set_counts_by_kind(kind, stats.counts_by_kind(kind) + 1);
+    Put(Table::kCampaignStats, payload.campaign_id(), stats);
+  }
+
+  void FoldDeal(const CustomerState& customer) {
+    const auto& payload = event_.deal_upserted();
+    std::string deal_key = event_.source_system() + ":" + payload.deal_id();
+    auto deal = Load<state::v1::DealState>(state_, Table::kDeals, deal_key)
+                    .value_or(state::v1::DealState());
+    bool is_new = deal.deal_key().empty();
+    if (!is_new && std::forward_as_tuple(event_.source_version(), event_.occurred_at_ms()) <=
+                       std::forward_as_tuple(deal.source_version(), deal.updated_at_ms()))
+      return;
+    deal.set_deal_key(deal_key);
+    deal.set_customer_id(customer.customer_id());
+    deal.set_name(payload.name());
+    deal.set_stage(payload.stage());
+    *deal.mutable_amount() = payload.amount();
+    deal.set_campaign_id(payload.campaign_id());
+    deal.set_lost_reason(payload.lost_reason());
+    deal.set_source_version(event_.source_version());
+    if (is_new) deal.set_created_at_ms(event_.occurred_at_ms());
+    deal.set_updated_at_ms(event_.occurred_at_ms());
+    Put(Table::kDeals, deal_key, deal);
+  }
+
+  void FoldCustomerEvent() {
+    CustomerState customer = Resolve(IdentityKeys());
+    customer.set_applied_events(customer.applied_events() + 1);
+    customer.set_first_seen_ms(std::min(customer.first_seen_ms(), event_.occurred_at_ms()));
+    customer.set_last_seen_ms(std::max(customer.last_seen_ms(), event_.occurred_at_ms()));
+    switch (event_.payload_case()) {
+      case v1::Event::kCustomerUpserted:
+        FoldUpsert(customer);
+        break;
+      case v1::Event::kCustomerMerged:
+        break;  // Resolve() already joined the records
+      case v1::Event::kCustomerErased:
+        FoldErasure(customer);
+        break;
+      case v1::Event::kConsentChanged:
+        FoldConsent(customer);
+        break;
+      case v1::Event::kCampaignEngagement:
+        FoldEngagement(customer);
+        break;
+      case v1::Event::kLeadStatusChanged:
+        OfferLifecycle(customer, event_.lead_status_changed().stage());
+        break;
+      case v1::Event::kLeadDecision: {
+        const auto& decision = event_.lead_decision();
+        customer.set_last_lead_decision(
+            (decision.accepted() ? "accepted" : "rejected:") +
+            (decision.accepted() ? std::string() : decision.reason_code()));
+        break;
+      }
+      case v1::Event::kDealUpserted:
+        FoldDeal(customer);
+        break;
+      case v1::Event::kActivityLogged:
+        customer.set_activities(customer.activities() + 1);
+        break;
+      case v1::Event::kOrderPlaced:
+        customer.set_orders(customer.orders() + 1);
+        customer.set_order_revenue_minor(customer.order_revenue_minor() +
+                                         event_.order_placed().amount().minor_units());
+        customer.set_last_order_ms(std::max(customer.last_order_ms(), event_.occurred_at_ms()));
+        break;
+      case v1::Event::kSupportTicket: {
+        const auto& ticket = event_.support_ticket();
+        if (ticket.status() == v1::TICKET_STATUS_RESOLVED)
+          RemoveValue(customer.mutable_open_tickets(), ticket.ticket_id());
+        else
+          AddSorted(customer.mutable_open_tickets(), ticket.ticket_id());
+        if (ticket.complaint()) customer.set_complaints(customer.complaints() + 1);
+        break;
+      }
+      default:
+        break;
+    }
+    outcome_.customer_id = customer.customer_id();
+    Put(Table::kCustomers, customer.customer_id(), customer);
+  }
+
+  const StateReader& state_;
+  const v1::Event& event_;
+  Outcome outcome_;
+};
+
+}  // namespace
+
+Outcome Apply(const StateReader& state, const v1::Event& event) {
+  return Folder(state, event).Run();
+}
+
+}  // namespace accord::fold

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "accord/v1/event.pb.h"
+#include "core/fold/state.h"
+
+namespace accord::fold {
+
+enum class Verdict {
+  kApplied,    // the event changed the state (at least its history counters)
+  kDuplicate,  // an event with this id was folded before; nothing changes
+  kIgnored,    // not a projection event (feedback); nothing changes
+};
+
+struct Outcome {
+  Verdict verdict = Verdict::kApplied;
+  // The customer the event was folded into, "" for campaign definitions.
+  std::string customer_id;
+  std::vector<Change> changes;
+};
+
+// The fold: a pure function of the state it is shown and one event. It reads
+// no clock, no randomness and no network: time comes from the event. Folding
+// the same history in the same order gives byte-identical state.
+//
+// Field conflicts: within one source record the higher source_version wins
+// (older data never overwrites newer); across records the later occurred_at
+// wins, ties broken by source system, record id and event id so the outcome
+// never depends on anything but the events.
+Outcome Apply(const StateReader& state, const v1::Event& event);
+
+}  // namespace accord::fold

@@ -1,0 +1,39 @@
+#include "core/fold/overlay.h"
+
+namespace accord::fold {
+
+std::string_view TableName(Table table) {
+  switch (table) {
+    case Table::kCustomers: return "customers";
+    case Table::kIdentity: return "identity";
+    case Table::kDeals: return "deals";
+    case Table::kCampaigns: return "campaigns";
+    case Table::kCampaignStats: return "campaign_stats";
+    case Table::kEvents: return "events";
+  }
+  return "unknown";
+}
+
+std::optional<std::string> Overlay::Get(Table table, std::string_view key) const {
+  const auto& pending = pending_[static_cast<int>(table)];
+  if (auto it = pending.find(std::string(key)); it != pending.end()) return it->second;
+  return base_.Get(table, key);
+}
+
+void Overlay::Record(std::vector<Change>& changes) {
+  for (auto& change : changes)
+    pending_[static_cast<int>(change.table)][std::move(change.key)] = std::move(change.value);
+  changes.clear();
+}
+
+bool Overlay::Empty() const {
+  for (const auto& pending : pending_)
+    if (!pending.empty()) return false;
+  return true;
+}
+
+void Overlay::Clear() {
+  for (auto& pending : pending_) pending.clear();
+}
+
+}  // namespace accord::fold

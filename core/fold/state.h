@@ -1,0 +1,41 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace accord::fold {
+
+// The logical tables the fold reads and writes. Each is one RocksDB column
+// family (see docs/state.md for keys and encodings).
+enum class Table : int {
+  kCustomers,      // customer id -> state.v1.CustomerState
+  kIdentity,       // identity key ("email:..", "src:..") -> customer id
+  kDeals,          // "<system>:<deal id>" -> state.v1.DealState
+  kCampaigns,      // campaign id -> state.v1.CampaignState
+  kCampaignStats,  // campaign id -> state.v1.CampaignStats
+  kEvents,         // event id -> state.v1.AppliedEvent
+};
+inline constexpr int kTableCount = 6;
+inline constexpr Table kAllTables[] = {Table::kCustomers, Table::kIdentity,      Table::kDeals,
+                                       Table::kCampaigns, Table::kCampaignStats, Table::kEvents};
+
+std::string_view TableName(Table table);
+
+// Read-only view of the state the fold runs against. The fold sees nothing
+// else of the world: no clock, no randomness, no I/O.
+class StateReader {
+ public:
+  virtual ~StateReader() = default;
+  virtual std::optional<std::string> Get(Table table, std::string_view key) const = 0;
+};
+
+// One write the fold asks for; an empty value deletes the key.
+struct Change {
+  Table table;
+  std::string key;
+  std::optional<std::string> value;
+};
+
+}  // namespace accord::fold

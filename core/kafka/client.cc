@@ -1,0 +1,139 @@
+#include "core/kafka/client.h"
+
+#include <librdkafka/rdkafka.h>
+
+namespace accord::kafka {
+
+std::unique_ptr<RdKafka::Conf> MakeConf(const config::KafkaConfig& kafka,
+                                        const std::map<std::string, std::string>& overrides) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string error;
+  auto set = [&](const std::string& key, const std::string& value, const std::string& origin) {
+    if (conf->set(key, value, error) != RdKafka::Conf::CONF_OK)
+      throw config::ConfigError(origin + key + ": " + error);
+  };
+  set("bootstrap.servers", kafka.bootstrap_servers, "kafka.");
+  set("client.id", "accord", "");
+  for (const auto& [key, value] : kafka.properties) set(key, value, "kafka.properties.");
+  for (const auto& [key, value] : overrides) set(key, value, "");
+  return conf;
+}
+
+void RequireReachable(RdKafka::Handle& handle, const config::KafkaConfig& kafka) {
+  RdKafka::Metadata* metadata = nullptr;
+  auto err = handle.metadata(true, nullptr, &metadata, kafka.connect_timeout_ms);
+  std::unique_ptr<RdKafka::Metadata> owned(metadata);
+  if (err != RdKafka::ERR_NO_ERROR)
+    throw KafkaError("cannot reach Kafka at " + kafka.bootstrap_servers + " within " +
+                     std::to_string(kafka.connect_timeout_ms) + " ms: " + RdKafka::err2str(err));
+}
+
+void EnsureTopics(const config::KafkaConfig& kafka, const std::vector<std::string>& topics,
+                  int partitions, int replication_factor) {
+  auto conf = MakeConf(kafka, {});
+  std::string error;
+  std::unique_ptr<RdKafka::Producer> admin(RdKafka::Producer::create(conf.get(), error));
+  if (!admin) throw KafkaError("cannot create Kafka client: " + error);
+  RequireReachable(*admin, kafka);
+  rd_kafka_t* rk = admin->c_ptr();
+
+  std::vector<rd_kafka_NewTopic_t*> requests;
+  char errstr[512];
+  for (const auto& topic : topics) {
+    auto* request = rd_kafka_NewTopic_new(topic.c_str(), partitions, replication_factor, errstr,
+                                          sizeof errstr);
+    if (!request) throw KafkaError("topic " + topic + ": " + errstr);
+    // The history is the truth: events are kept for ever, so state can always
+    // be rebuilt by replay.
+    rd_kafka_NewTopic_set_config(request, "retention.ms", "-1");
+    requests.push_back(request);
+  }
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+  rd_kafka_AdminOptions_set_request_timeout(options, kafka.connect_timeout_ms, errstr, sizeof errstr);
+  rd_kafka_CreateTopics(rk, requests.data(), requests.size(), options, queue);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, kafka.connect_timeout_ms + 5000);
+  std::string failure;
+  if (!event) {
+    failure = "no answer to CreateTopics within the connect timeout";
+  } else if (rd_kafka_event_error(event)) {
+    failure = rd_kafka_event_error_string(event);
+  } else {
+    size_t count = 0;
+    const rd_kafka_topic_result_t** results =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
+    for (size_t i = 0; i < count; ++i) {
+      auto err = rd_kafka_topic_result_error(results[i]);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+        failure = std::string(rd_kafka_topic_result_name(results[i])) + ": " +
+                  rd_kafka_topic_result_error_string(results[i]);
+        break;
+      }
+    }
+  }
+  if (event) rd_kafka_event_destroy(event);
+  rd_kafka_AdminOptions_destroy(options);
+  rd_kafka_queue_destroy(queue);
+  for (auto* request : requests) rd_kafka_NewTopic_destroy(request);
+  if (!failure.empty()) throw KafkaError("creating topics failed: " + failure);
+}
+
+void Publisher::DeliveryReports::dr_cb(RdKafka::Message& message) {
+  if (message.err() == RdKafka::ERR_NO_ERROR) {
+    delivered.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  failed.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard lock(mutex);
+  if (first_error.empty()) first_error = message.errstr();
+}
+
+Publisher::Publisher(const config::KafkaConfig& kafka) : kafka_(kafka) {
+  auto conf = MakeConf(kafka, {
+                                  {"enable.idempotence", "true"},
+                                  {"acks", "all"},
+                                  {"partitioner", "murmur2_random"},
+                                  {"linger.ms", "20"},
+                                  {"compression.type", "lz4"},
+                                  {"message.timeout.ms", "60000"},
+                              });
+  std::string error;
+  if (conf->set("dr_cb", &reports_, error) != RdKafka::Conf::CONF_OK)
+    throw KafkaError("cannot configure producer: " + error);
+  producer_.reset(RdKafka::Producer::create(conf.get(), error));
+  if (!producer_) throw KafkaError("cannot create Kafka producer: " + error);
+  RequireReachable(*producer_, kafka_);
+}
+
+Publisher::~Publisher() = default;
+
+void Publisher::Publish(const std::string& topic, const std::string& key, const std::string& value) {
+  for (;;) {
+    auto err = producer_->produce(topic, RdKafka::Topic::PARTITION_UA,
+                                  RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
+                                  value.size(), key.data(), key.size(), 0, nullptr);
+    if (err == RdKafka::ERR_NO_ERROR) break;
+    // A full local queue is back-pressure, not an error: serve delivery
+    // reports until there is room.
+    if (err == RdKafka::ERR__QUEUE_FULL) {
+      producer_->poll(100);
+      continue;
+    }
+    throw KafkaError("cannot publish to " + topic + ": " + RdKafka::err2str(err));
+  }
+  producer_->poll(0);
+}
+
+Publisher::Result Publisher::Flush() {
+  // Bounded by message.timeout.ms: every message is delivered or reported
+  // failed by then.
+  while (producer_->outq_len() > 0) producer_->flush(1000);
+  Result result;
+  result.delivered = reports_.delivered.load();
+  result.failed = reports_.failed.load();
+  std::lock_guard lock(reports_.mutex);
+  result.first_error = reports_.first_error;
+  return result;
+}
+
+}  // namespace accord::kafka

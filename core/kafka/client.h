@@ -1,0 +1,73 @@
+#pragma once
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/config/config.h"
+
+namespace accord::kafka {
+
+// The cluster could not be reached or refused a request; the message names
+// the bootstrap servers and librdkafka's reason.
+class KafkaError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// librdkafka configuration from Accord's: bootstrap servers, the pass-through
+// properties, then `overrides` (the role's own settings, which win). An
+// unknown property or bad value is a config::ConfigError naming it.
+std::unique_ptr<RdKafka::Conf> MakeConf(const config::KafkaConfig& kafka,
+                                        const std::map<std::string, std::string>& overrides);
+
+// Asks the cluster for its metadata; throws KafkaError when it does not answer
+// within kafka.connect_timeout_ms, so a missing broker is a clear error and
+// never a hang.
+void RequireReachable(RdKafka::Handle& handle, const config::KafkaConfig& kafka);
+
+// Creates the topics that do not exist yet; existing ones are left as they are.
+void EnsureTopics(const config::KafkaConfig& kafka, const std::vector<std::string>& topics,
+                  int partitions, int replication_factor);
+
+// The one producer path every connector uses: idempotent, acks=all, murmur2
+// partitioning (the Java clients' choice, so every client agrees where a key
+// lives). Publish() is asynchronous; Flush() waits for every delivery report.
+class Publisher {
+ public:
+  explicit Publisher(const config::KafkaConfig& kafka);
+  ~Publisher();
+
+  void Publish(const std::string& topic, const std::string& key, const std::string& value);
+
+  struct Result {
+    uint64_t delivered = 0;
+    uint64_t failed = 0;
+    std::string first_error;
+  };
+  // Waits until every published message is acknowledged or has failed.
+  Result Flush();
+
+ private:
+  class DeliveryReports : public RdKafka::DeliveryReportCb {
+   public:
+    void dr_cb(RdKafka::Message& message) override;
+    std::atomic<uint64_t> delivered{0};
+    std::atomic<uint64_t> failed{0};
+    std::mutex mutex;
+    std::string first_error;
+  };
+
+  config::KafkaConfig kafka_;
+  DeliveryReports reports_;
+  std::unique_ptr<RdKafka::Producer> producer_;
+};
+
+}  // namespace accord::kafka

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/fold/overlay.h"
+#include "core/fold/state.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace accord::store {
+
+// The store could not be opened or written; the message names the directory
+// and what is wrong.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A consumer position: the next offset to read from one topic partition.
+struct PartitionOffset {
+  std::string topic;
+  int32_t partition;
+  int64_t next_offset;
+};
+
+// The projection's RocksDB: one column family per fold table, plus `offsets`
+// (Kafka positions written in the same WriteBatch as the state they produced)
+// and `meta` (store format). See docs/state.md.
+class Store : public fold::StateReader {
+ public:
+  enum class Mode { kReadWrite, kReadOnly };
+  // kReadWrite creates the directory when `create_if_missing`; kReadOnly
+  // refuses a directory that holds no Accord store.
+  static std::unique_ptr<Store> Open(const std::string& path, Mode mode,
+                                     bool create_if_missing = true);
+  ~Store() override;
+
+  std::optional<std::string> Get(fold::Table table, std::string_view key) const override;
+
+  // Writes the overlay's pending changes and the given offsets atomically.
+  void Commit(const fold::Overlay& overlay, const std::vector<PartitionOffset>& offsets);
+
+  // Next offset stored for a partition, if any.
+  std::optional<int64_t> StoredOffset(const std::string& topic, int32_t partition) const;
+  std::vector<PartitionOffset> AllOffsets() const;
+
+  // Visits every key of a table in key order; stop by returning false.
+  void Scan(fold::Table table,
+            const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+
+  // SHA-256 over every fold table's keys and values in key order. Offsets and
+  // metadata are excluded: the hash is a function of the folded history only.
+  std::string StateHash() const;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  Store() = default;
+  rocksdb::ColumnFamilyHandle* Handle(fold::Table table) const;
+
+  std::string path_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // in kAllTables order, then offsets, meta
+};
+
+}  // namespace accord::store

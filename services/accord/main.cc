@@ -1,0 +1,48 @@
+// `accord`: one command line for every Accord service and tool.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "connectors/csv/import_command.h"
+#include "core/cli/command.h"
+#include "services/admin/topics_command.h"
+#include "services/project/project_command.h"
+#include "services/query/query_command.h"
+
+int main(int argc, char** argv) {
+  spdlog::set_default_logger(spdlog::stderr_color_mt("accord"));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  CLI::App app(
+      "Accord: an event-sourced sync engine between marketing and sales systems.\n"
+      "Configuration: --config FILE (YAML) and ACCORD_* environment variables; see "
+      "docs/configuration.md.",
+      "accord");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", ACCORD_VERSION);
+  accord::cli::Context context;
+  app.add_option("-c,--config", context.config_path, "YAML configuration file")
+      ->envname("ACCORD_CONFIG")
+      ->check(CLI::ExistingFile);
+  app.add_option("--log-level", context.log_level,
+                 "trace, debug, info, warn, error (default: the configuration's log_level)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+
+  accord::connectors::csv::RegisterImportCommand(app, context);
+  accord::project::RegisterProjectCommand(app, context);
+  accord::query::RegisterQueryCommands(app, context);
+  accord::admin::RegisterTopicsCommand(app, context);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const accord::cli::ExitCode& exit) {
+    return exit.code;
+  } catch (const std::exception& e) {
+    std::cerr << "accord: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,146 @@
+#include "services/query/query_command.h"
+
+#include <iostream>
+
+#include "core/events/identity.h"
+#include "core/fold/codec.h"
+#include "core/store/store.h"
+#include "services/query/render.h"
+
+namespace accord::query {
+namespace {
+
+using state::v1::CustomerState;
+
+struct QueryOptions {
+  std::string db;
+  std::string email;
+  std::string id;
+  size_t limit = 10;
+};
+
+std::unique_ptr<store::Store> OpenStore(const std::string& db, cli::Context& context) {
+  return store::Store::Open(db.empty() ? context.Config().store.path : db,
+                            store::Store::Mode::kReadOnly);
+}
+
+std::optional<CustomerState> FindCustomer(const store::Store& store, std::string id) {
+  for (int hops = 0; hops < 64; ++hops) {
+    auto bytes = store.Get(fold::Table::kCustomers, id);
+    if (!bytes) return std::nullopt;
+    auto customer = fold::DecodeState<CustomerState>(*bytes, fold::Table::kCustomers, id);
+    if (customer.merged_into().empty()) return customer;
+    id = customer.merged_into();
+  }
+  return std::nullopt;
+}
+
+void QueryCustomer(const QueryOptions& options, cli::Context& context) {
+  auto store = OpenStore(options.db, context);
+  std::string id = options.id;
+  if (!options.email.empty()) {
+    auto key = events::EmailIdentityKey(options.email);
+    if (!key) throw std::runtime_error("not a usable e-mail address: \"" + options.email + "\"");
+    auto found = store->Get(fold::Table::kIdentity, *key);
+    if (!found) {
+      std::cerr << "no customer with e-mail " << options.email.substr(0) << "\n";
+      throw cli::ExitCode{3};
+    }
+    id = *found;
+  }
+  auto customer = FindCustomer(*store, id);
+  if (!customer) {
+    std::cerr << "no customer with id " << id << "\n";
+    throw cli::ExitCode{3};
+  }
+  auto json = CustomerJson(*customer);
+  nlohmann::ordered_json deals = nlohmann::ordered_json::array();
+  store->Scan(fold::Table::kDeals, [&](std::string_view key, std::string_view value) {
+    auto deal = fold::DecodeState<state::v1::DealState>(value, fold::Table::kDeals, key);
+    if (FindCustomer(*store, deal.customer_id())->customer_id() == customer->customer_id())
+      deals.push_back(DealJson(deal));
+    return true;
+  });
+  json["deals"] = deals;
+  std::cout << json.dump(2) << "\n";
+}
+
+void QuerySummary(const QueryOptions& options, cli::Context& context) {
+  auto store = OpenStore(options.db, context);
+  uint64_t customers = 0, merged_away = 0, with_several_sources = 0, events = 0, deals = 0,
+           campaigns = 0;
+  std::map<std::string, uint64_t> by_stage;
+  nlohmann::ordered_json sample = nlohmann::ordered_json::array();
+  store->Scan(fold::Table::kCustomers, [&](std::string_view key, std::string_view value) {
+    auto customer = fold::DecodeState<CustomerState>(value, fold::Table::kCustomers, key);
+    if (!customer.merged_into().empty()) {
+      ++merged_away;
+      return true;
+    }
+    ++customers;
+    ++by_stage[v1::LifecycleStage_Name(customer.lifecycle_stage())];
+    std::set<std::string> systems;
+    for (const auto& sv : customer.source_versions())
+      systems.insert(sv.source_key().substr(0, sv.source_key().find(':')));
+    if (systems.size() > 1) {
+      ++with_several_sources;
+      if (sample.size() < options.limit) sample.push_back(CustomerJson(customer));
+    }
+    return true;
+  });
+  store->Scan(fold::Table::kEvents, [&](auto, auto) { return ++events, true; });
+  store->Scan(fold::Table::kDeals, [&](auto, auto) { return ++deals, true; });
+  store->Scan(fold::Table::kCampaigns, [&](auto, auto) { return ++campaigns, true; });
+  nlohmann::ordered_json offsets = nlohmann::ordered_json::object();
+  for (const auto& offset : store->AllOffsets())
+    offsets[offset.topic + "[" + std::to_string(offset.partition) + "]"] = offset.next_offset;
+  nlohmann::ordered_json out = {{"customers", customers},
+                                {"customers_merged_away", merged_away},
+                                {"customers_in_several_systems", with_several_sources},
+                                {"events_applied", events},
+                                {"deals", deals},
+                                {"campaigns", campaigns},
+                                {"lifecycle_stages", by_stage},
+                                {"next_offsets", offsets},
+                                {"state_hash", store->StateHash()},
+                                {"sample_customers_in_several_systems", sample}};
+  std::cout << out.dump(2) << "\n";
+}
+
+}  // namespace
+
+void RegisterQueryCommands(CLI::App& app, cli::Context& context) {
+  auto options = std::make_shared<QueryOptions>();
+  auto* query = app.add_subcommand("query", "Read the folded state");
+  query->require_subcommand(1);
+  auto* customer = query->add_subcommand(
+      "customer", "Print one unified customer as JSON: every field with its source, every "
+                  "alias, and its deals. Exit 3 when there is no such customer");
+  customer->add_option("--db", options->db, "State directory (default: store.path)");
+  auto* email = customer->add_option("--email", options->email,
+                                     "Find by e-mail (any case, surrounding spaces ignored)");
+  auto* id = customer->add_option("--id", options->id, "Find by customer id");
+  email->excludes(id);
+  customer->callback([options, &context, email, id] {
+    if (email->count() + id->count() == 0) throw CLI::RequiredError("--email or --id");
+    QueryCustomer(*options, context);
+  });
+
+  auto* summary = query->add_subcommand(
+      "summary", "Print what the state holds as JSON: counts, lifecycle stages, offsets, the "
+                 "state hash, and sample customers known to more than one system");
+  summary->add_option("--db", options->db, "State directory (default: store.path)");
+  summary->add_option("--limit", options->limit, "How many sample customers to print")
+      ->capture_default_str();
+  summary->callback([options, &context] { QuerySummary(*options, context); });
+
+  auto* hash = app.add_subcommand(
+      "state-hash", "Print the SHA-256 of the folded state: equal histories give equal hashes, "
+                    "whatever the batch sizes or restarts");
+  hash->add_option("--db", options->db, "State directory (default: store.path)");
+  hash->callback([options, &context] {
+    std::cout << OpenStore(options->db, context)->StateHash() << "\n";
+  });
+}
+
+}  // namespace accord::query

@@ -42,7 +42,8 @@ class RejectFile {
       *out_ << "line,column,reason,record\n";
     }
     std::string record;
-    for (size_t i = 0; i < row.fields.size(); ++i) record += (i ? "," : "") + CsvEscape(row.fields[i]);
+    for (size_t i = 0; i < row.fields.size(); ++i)
+      record += (i ? "," : "") + CsvEscape(row.fields[i]);
     *out_ << row.line << ',' << CsvEscape(rejection.column) << ',' << CsvEscape(rejection.reason)
           << ',' << CsvEscape(record) << '\n';
   }
@@ -102,18 +103,20 @@ int RunImport(const ImportOptions& options, cli::Context& context) {
       continue;
     }
     ++accepted;
-    if (publisher) publisher->Publish(topic, events::MessageKey(*event), event->SerializeAsString());
+    if (publisher)
+      publisher->Publish(topic, events::MessageKey(*event), event->SerializeAsString());
   }
 
   uint64_t failed = 0;
   if (publisher) {
     auto result = publisher->Flush();
     failed = result.failed;
-    if (failed) spdlog::error("{} events were not acknowledged by Kafka: {}", failed, result.first_error);
+    if (failed)
+      spdlog::error("{} events were not acknowledged by Kafka: {}", failed, result.first_error);
   }
   std::cout << (options.dry_run ? "dry run: " : "") << options.file << ": read " << read
-            << " rows, " << (options.dry_run ? "would publish " : "published ")
-            << accepted - failed << " events to " << topic << ", rejected " << rejected;
+            << " rows, " << (options.dry_run ? "would publish " : "published ") << accepted - failed
+            << " events to " << topic << ", rejected " << rejected;
   if (failed) std::cout << ", failed " << failed;
   if (rejected) std::cout << " (see " << rejects.path() << ")";
   std::cout << "\n";
@@ -133,8 +136,11 @@ void RegisterImportCommand(CLI::App& app, cli::Context& context) {
       "Event ids derive from source system, record id and version, so importing a file twice "
       "changes nothing. Bad rows go to the reject file with line, column and reason; the "
       "import exits non-zero only when no row could be imported or Kafka did not acknowledge.");
-  csv->add_option("file", options->file, "CSV file to import")->required()->check(CLI::ExistingFile);
-  csv->add_option("--kind", options->kind, "Row layout: contacts, campaigns or deals (docs/import.md)")
+  csv->add_option("file", options->file, "CSV file to import")
+      ->required()
+      ->check(CLI::ExistingFile);
+  csv->add_option("--kind", options->kind,
+                  "Row layout: contacts, campaigns or deals (docs/import.md)")
       ->check(CLI::IsMember({"contacts", "campaigns", "deals"}))
       ->capture_default_str();
   csv->add_option("--reject-file", options->reject_file,

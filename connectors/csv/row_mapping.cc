@@ -29,38 +29,24 @@ const std::vector<std::string>& RequiredColumns(Kind kind) {
   static const std::vector<std::string> deals = {"source_system", "deal_id",       "version",
                                                  "updated_at",    "contact_email", "stage"};
   switch (kind) {
-    case Kind::kContacts: return contacts;
-    case Kind::kCampaigns: return campaigns;
-    case Kind::kDeals: return deals;
+    case Kind::kContacts:
+      return contacts;
+    case Kind::kCampaigns:
+      return campaigns;
+    case Kind::kDeals:
+      return deals;
   }
   return contacts;
 }
 
+// Source systems' spellings of the stages beyond Accord's own names.
 std::optional<v1::LifecycleStage> ParseLifecycle(const std::string& text) {
-  static const std::map<std::string, v1::LifecycleStage> kStages = {
-      {"subscriber", v1::LIFECYCLE_STAGE_SUBSCRIBER},
-      {"lead", v1::LIFECYCLE_STAGE_LEAD},
-      {"mql", v1::LIFECYCLE_STAGE_MQL},
+  static const std::map<std::string, v1::LifecycleStage> kAliases = {
       {"marketingqualifiedlead", v1::LIFECYCLE_STAGE_MQL},
-      {"sql", v1::LIFECYCLE_STAGE_SQL},
-      {"salesqualifiedlead", v1::LIFECYCLE_STAGE_SQL},
-      {"opportunity", v1::LIFECYCLE_STAGE_OPPORTUNITY},
-      {"customer", v1::LIFECYCLE_STAGE_CUSTOMER},
-      {"at_risk", v1::LIFECYCLE_STAGE_AT_RISK},
-      {"reactivated", v1::LIFECYCLE_STAGE_REACTIVATED}};
-  auto it = kStages.find(Lower(text));
-  if (it == kStages.end()) return std::nullopt;
-  return it->second;
-}
-
-std::optional<v1::DealStage> ParseDealStage(const std::string& text) {
-  static const std::map<std::string, v1::DealStage> kStages = {
-      {"prospecting", v1::DEAL_STAGE_PROSPECTING}, {"qualification", v1::DEAL_STAGE_QUALIFICATION},
-      {"proposal", v1::DEAL_STAGE_PROPOSAL},       {"negotiation", v1::DEAL_STAGE_NEGOTIATION},
-      {"closed_won", v1::DEAL_STAGE_CLOSED_WON},   {"closed_lost", v1::DEAL_STAGE_CLOSED_LOST}};
-  auto it = kStages.find(Lower(text));
-  if (it == kStages.end()) return std::nullopt;
-  return it->second;
+      {"salesqualifiedlead", v1::LIFECYCLE_STAGE_SQL}};
+  std::string name = Lower(text);
+  if (auto it = kAliases.find(name); it != kAliases.end()) return it->second;
+  return events::ParseLifecycleStage(name);
 }
 
 }  // namespace
@@ -150,9 +136,15 @@ std::optional<v1::Event> RowMapper::Map(const Record& row, int64_t ingested_at_m
   }
   std::optional<v1::Event> event;
   switch (kind_) {
-    case Kind::kContacts: event = MapContact(row, rejection); break;
-    case Kind::kCampaigns: event = MapCampaign(row, rejection); break;
-    case Kind::kDeals: event = MapDeal(row, rejection); break;
+    case Kind::kContacts:
+      event = MapContact(row, rejection);
+      break;
+    case Kind::kCampaigns:
+      event = MapCampaign(row, rejection);
+      break;
+    case Kind::kDeals:
+      event = MapDeal(row, rejection);
+      break;
   }
   if (!event) return std::nullopt;
   event->set_ingested_at_ms(ingested_at_ms);
@@ -239,7 +231,7 @@ std::optional<v1::Event> RowMapper::MapDeal(const Record& row, Rejection& reject
   auto* deal = event.mutable_deal_upserted();
   deal->set_deal_id(event.source_record_id());
   if (const auto* name = Cell(row, "name")) deal->set_name(Trim(*name));
-  auto stage = ParseDealStage(Trim(*Cell(row, "stage")));
+  auto stage = events::ParseDealStage(Lower(Trim(*Cell(row, "stage"))));
   if (!stage) {
     rejection = {"stage", "unknown deal stage \"" + Trim(*Cell(row, "stage")) + "\""};
     return std::nullopt;
@@ -254,7 +246,7 @@ std::optional<v1::Event> RowMapper::MapDeal(const Record& row, Rejection& reject
     deal->mutable_amount()->set_minor_units(*minor);
     const auto* currency = Cell(row, "currency");
     deal->mutable_amount()->set_currency(currency && !Trim(*currency).empty() ? Trim(*currency)
-                                                                               : "EUR");
+                                                                              : "EUR");
   }
   if (const auto* campaign = Cell(row, "campaign_id")) deal->set_campaign_id(Trim(*campaign));
   return event;

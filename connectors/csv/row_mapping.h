@@ -32,7 +32,8 @@ class RowMapper {
   RowMapper(Kind kind, const std::vector<std::string>& header);
 
   // An event, or why the row cannot become one.
-  std::optional<v1::Event> Map(const Record& row, int64_t ingested_at_ms, Rejection& rejection) const;
+  std::optional<v1::Event> Map(const Record& row, int64_t ingested_at_ms,
+                               Rejection& rejection) const;
 
  private:
   const std::string* Cell(const Record& row, const char* column) const;

@@ -13,8 +13,8 @@ namespace {
 
 // librdkafka properties that hold secrets: never accepted inline in the file.
 constexpr std::array<std::string_view, 5> kSecretProperties = {
-    "sasl.password", "ssl.key.password", "ssl.keystore.password",
-    "sasl.oauthbearer.client.secret", "ssl.key.pem"};
+    "sasl.password", "ssl.key.password", "ssl.keystore.password", "sasl.oauthbearer.client.secret",
+    "ssl.key.pem"};
 
 bool IsSecret(std::string_view property) {
   return std::find(kSecretProperties.begin(), kSecretProperties.end(), property) !=
@@ -71,26 +71,39 @@ class FileReader {
         config_.log_level = Scalar(body, name);
       } else if (name == "kafka") {
         ForEach(body, name, [&](const std::string& key, const YAML::Node& value) {
-          if (key == "bootstrap_servers") config_.kafka.bootstrap_servers = Scalar(value, key);
-          else if (key == "topic_prefix") config_.kafka.topic_prefix = Scalar(value, key);
+          if (key == "bootstrap_servers")
+            config_.kafka.bootstrap_servers = Scalar(value, key);
+          else if (key == "topic_prefix")
+            config_.kafka.topic_prefix = Scalar(value, key);
           else if (key == "connect_timeout_ms")
-            config_.kafka.connect_timeout_ms = ParseInt(Scalar(value, key), Where(path_, value), key, 1);
-          else if (key == "properties") ReadProperties(value);
-          else Unknown(value, name + "." + key);
+            config_.kafka.connect_timeout_ms =
+                ParseInt(Scalar(value, key), Where(path_, value), key, 1);
+          else if (key == "properties")
+            ReadProperties(value);
+          else
+            Unknown(value, name + "." + key);
         });
       } else if (name == "store") {
         ForEach(body, name, [&](const std::string& key, const YAML::Node& value) {
-          if (key == "path") config_.store.path = Scalar(value, key);
-          else Unknown(value, name + "." + key);
+          if (key == "path")
+            config_.store.path = Scalar(value, key);
+          else
+            Unknown(value, name + "." + key);
         });
       } else if (name == "project") {
         ForEach(body, name, [&](const std::string& key, const YAML::Node& value) {
-          if (key == "group_id") config_.project.group_id = Scalar(value, key);
+          if (key == "group_id")
+            config_.project.group_id = Scalar(value, key);
+          else if (key == "instance_id")
+            config_.project.instance_id = Scalar(value, key);
           else if (key == "batch_max_messages")
-            config_.project.batch_max_messages = ParseInt(Scalar(value, key), Where(path_, value), key, 1);
+            config_.project.batch_max_messages =
+                ParseInt(Scalar(value, key), Where(path_, value), key, 1);
           else if (key == "batch_max_ms")
-            config_.project.batch_max_ms = ParseInt(Scalar(value, key), Where(path_, value), key, 1);
-          else Unknown(value, name + "." + key);
+            config_.project.batch_max_ms =
+                ParseInt(Scalar(value, key), Where(path_, value), key, 1);
+          else
+            Unknown(value, name + "." + key);
         });
       } else {
         Unknown(section.first, name);
@@ -100,14 +113,16 @@ class FileReader {
 
  private:
   std::string Scalar(const YAML::Node& node, const std::string& key) const {
-    if (!node.IsScalar()) throw ConfigError(Where(path_, node) + ": " + key + " must be a single value");
+    if (!node.IsScalar())
+      throw ConfigError(Where(path_, node) + ": " + key + " must be a single value");
     return node.as<std::string>();
   }
 
   void ForEach(const YAML::Node& node, const std::string& section,
                const std::function<void(const std::string&, const YAML::Node&)>& visit) const {
     if (node.IsNull()) return;
-    if (!node.IsMap()) throw ConfigError(Where(path_, node) + ": " + section + " must be a mapping");
+    if (!node.IsMap())
+      throw ConfigError(Where(path_, node) + ": " + section + " must be a mapping");
     for (const auto& entry : node) visit(entry.first.as<std::string>(), entry.second);
   }
 
@@ -140,7 +155,8 @@ void ApplyEnvironment(AppConfig& config, const Environment& env) {
     if (const char* value = env(name)) target = value;
   };
   auto number = [&](const char* name, int& target, int min) {
-    if (const char* value = env(name)) target = ParseInt(value, std::string("environment ") + name, name, min);
+    if (const char* value = env(name))
+      target = ParseInt(value, std::string("environment ") + name, name, min);
   };
   text("ACCORD_LOG_LEVEL", config.log_level);
   text("ACCORD_KAFKA_BOOTSTRAP_SERVERS", config.kafka.bootstrap_servers);
@@ -148,6 +164,7 @@ void ApplyEnvironment(AppConfig& config, const Environment& env) {
   number("ACCORD_KAFKA_CONNECT_TIMEOUT_MS", config.kafka.connect_timeout_ms, 1);
   text("ACCORD_STORE_PATH", config.store.path);
   text("ACCORD_PROJECT_GROUP_ID", config.project.group_id);
+  text("ACCORD_PROJECT_INSTANCE_ID", config.project.instance_id);
   number("ACCORD_PROJECT_BATCH_MAX_MESSAGES", config.project.batch_max_messages, 1);
   number("ACCORD_PROJECT_BATCH_MAX_MS", config.project.batch_max_ms, 1);
 }

@@ -30,6 +30,10 @@ struct StoreConfig {
 
 struct ProjectConfig {
   std::string group_id = "accord-projection";
+  // Static group membership (Kafka's group.instance.id): an instance that
+  // restarts under the same id gets its partitions back at once instead of
+  // after the session timeout. Empty: dynamic membership.
+  std::string instance_id;
   // A batch ends at whichever comes first; one batch is one RocksDB write.
   int batch_max_messages = 5000;
   int batch_max_ms = 200;

@@ -1,5 +1,7 @@
 #include "core/events/envelope.h"
 
+#include <cctype>
+
 #include "core/util/hash.h"
 
 namespace accord::events {
@@ -19,6 +21,44 @@ std::string_view PayloadKind(const v1::Event& event) {
   if (event.payload_case() == v1::Event::PAYLOAD_NOT_SET) return "";
   const auto* field = v1::Event::descriptor()->FindFieldByNumber(event.payload_case());
   return field ? std::string_view(field->name()) : std::string_view();
+}
+
+namespace {
+
+// "LIFECYCLE_STAGE_MQL" -> "mql": the enum name without its prefix.
+template <typename Enum>
+std::string ShortName(const std::string& full, std::string_view prefix) {
+  std::string name = full.substr(prefix.size());
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
+template <typename Enum>
+std::optional<Enum> ParseShortName(std::string_view name, std::string_view prefix,
+                                   bool (*parse)(const std::string&, Enum*)) {
+  std::string full(prefix);
+  for (char c : name) full += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  Enum value;
+  if (name.empty() || !parse(full, &value) || full.ends_with("UNSPECIFIED")) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+std::string LifecycleStageName(v1::LifecycleStage stage) {
+  return ShortName<v1::LifecycleStage>(v1::LifecycleStage_Name(stage), "LIFECYCLE_STAGE_");
+}
+
+std::optional<v1::LifecycleStage> ParseLifecycleStage(std::string_view name) {
+  return ParseShortName<v1::LifecycleStage>(name, "LIFECYCLE_STAGE_", v1::LifecycleStage_Parse);
+}
+
+std::string DealStageName(v1::DealStage stage) {
+  return ShortName<v1::DealStage>(v1::DealStage_Name(stage), "DEAL_STAGE_");
+}
+
+std::optional<v1::DealStage> ParseDealStage(std::string_view name) {
+  return ParseShortName<v1::DealStage>(name, "DEAL_STAGE_", v1::DealStage_Parse);
 }
 
 Topics::Topics(std::string_view prefix)
@@ -52,9 +92,9 @@ Decoded DecodeEvent(std::string_view bytes, v1::Event& event) {
   if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return {DecodeError::kNotProtobuf, "not a protobuf accord.v1.Event"};
   if (event.schema_version() > kCurrentSchemaVersion)
-    return {DecodeError::kFutureSchema,
-            "schema_version " + std::to_string(event.schema_version()) + " is newer than " +
-                std::to_string(kCurrentSchemaVersion)};
+    return {DecodeError::kFutureSchema, "schema_version " + std::to_string(event.schema_version()) +
+                                            " is newer than " +
+                                            std::to_string(kCurrentSchemaVersion)};
   if (auto problem = ValidateEvent(event); !problem.empty())
     return {DecodeError::kInvalid, std::move(problem)};
   return {};

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,12 @@ std::string MakeEventId(std::string_view source_system, std::string_view source_
 
 // The name of the payload case, e.g. "customer_upserted"; "" when unset.
 std::string_view PayloadKind(const v1::Event& event);
+
+// Short lower-case names used in state, JSON and files: "mql", "closed_won".
+std::string LifecycleStageName(v1::LifecycleStage stage);
+std::optional<v1::LifecycleStage> ParseLifecycleStage(std::string_view name);
+std::string DealStageName(v1::DealStage stage);
+std::optional<v1::DealStage> ParseDealStage(std::string_view name);
 
 // Kafka topic names, all "<prefix>.<name>"; the prefix is "accord" unless
 // configured otherwise (tests use their own to stay isolated).

@@ -42,8 +42,8 @@ bool IsJunkIdentifier(std::string_view value) {
   std::string v = AsciiLower(Trim(value));
   if (v.empty()) return true;
   static constexpr std::array<std::string_view, 14> kJunk = {
-      "null", "none", "nil", "n/a", "na", "undefined", "anonymous", "unknown",
-      "test", "-1",   "0",   "-",   "?",  "noemail"};
+      "null",    "none", "nil", "n/a", "na", "undefined", "anonymous",
+      "unknown", "test", "-1",  "0",   "-",  "?",         "noemail"};
   if (std::find(kJunk.begin(), kJunk.end(), v) != kJunk.end()) return true;
   if (std::all_of(v.begin(), v.end(), [](char c) { return c == '0'; })) return true;
   if (std::all_of(v.begin(), v.end(), [](char c) { return c == '-' || c == '_' || c == '.'; }))
@@ -53,14 +53,12 @@ bool IsJunkIdentifier(std::string_view value) {
     std::string_view local = std::string_view(v).substr(0, at);
     std::string_view domain = std::string_view(v).substr(at + 1);
     static constexpr std::array<std::string_view, 7> kJunkDomains = {
-        "example.com", "example.org", "example.net", "test.com", "test.de", "localhost",
-        "invalid"};
+        "example.com", "example.org", "example.net", "test.com", "test.de", "localhost", "invalid"};
     if (std::find(kJunkDomains.begin(), kJunkDomains.end(), domain) != kJunkDomains.end())
       return true;
     static constexpr std::array<std::string_view, 8> kJunkLocals = {
         "noreply", "no-reply", "donotreply", "test", "null", "none", "anonymous", "unknown"};
-    if (std::find(kJunkLocals.begin(), kJunkLocals.end(), local) != kJunkLocals.end())
-      return true;
+    if (std::find(kJunkLocals.begin(), kJunkLocals.end(), local) != kJunkLocals.end()) return true;
   }
   return false;
 }

@@ -33,7 +33,9 @@ std::optional<CustomerState> LoadCustomer(const StateReader& state, std::string 
   throw StateError("merge redirect chain too long at customer " + id);
 }
 
-std::string SourceKey(const v1::Event& e) { return e.source_system() + ":" + e.source_record_id(); }
+std::string SourceKey(const v1::Event& e) {
+  return e.source_system() + ":" + e.source_record_id();
+}
 
 // True when `candidate` should replace `current` (see the rule in fold.h).
 bool Wins(const FieldValue& candidate, const FieldValue& current, std::string* rule) {
@@ -45,9 +47,9 @@ bool Wins(const FieldValue& candidate, const FieldValue& current, std::string* r
   }
   *rule = "newest-occurred-at";
   return std::forward_as_tuple(candidate.occurred_at_ms(), candidate.source_system(),
-                  candidate.source_record_id(), candidate.event_id()) >
-         std::forward_as_tuple(current.occurred_at_ms(), current.source_system(), current.source_record_id(),
-                  current.event_id());
+                               candidate.source_record_id(), candidate.event_id()) >
+         std::forward_as_tuple(current.occurred_at_ms(), current.source_system(),
+                               current.source_record_id(), current.event_id());
 }
 
 FieldValue* FindField(CustomerState& customer, std::string_view name) {
@@ -121,7 +123,8 @@ void MergeInto(CustomerState& survivor, const CustomerState& absorbed) {
       *it = consent;
     }
   }
-  for (const auto& ticket : absorbed.open_tickets()) AddSorted(survivor.mutable_open_tickets(), ticket);
+  for (const auto& ticket : absorbed.open_tickets())
+    AddSorted(survivor.mutable_open_tickets(), ticket);
   AddSorted(survivor.mutable_merged_customer_ids(), absorbed.customer_id());
   for (const auto& id : absorbed.merged_customer_ids())
     AddSorted(survivor.mutable_merged_customer_ids(), id);
@@ -231,8 +234,8 @@ class Folder {
     }
     CustomerState survivor;
     if (found.empty()) {
-      survivor.set_customer_id("c" + Sha256Hex(event_.customer_key() + "\n" + event_.event_id())
-                                         .substr(0, 24));
+      survivor.set_customer_id(
+          "c" + Sha256Hex(event_.customer_key() + "\n" + event_.event_id()).substr(0, 24));
       survivor.set_first_seen_ms(event_.occurred_at_ms());
       survivor.set_last_seen_ms(event_.occurred_at_ms());
     } else {
@@ -274,10 +277,9 @@ class Folder {
 
   void OfferLifecycle(CustomerState& customer, v1::LifecycleStage stage) {
     if (stage == v1::LIFECYCLE_STAGE_UNSPECIFIED) return;
-    OfferField(customer, Candidate("lifecycle_stage", v1::LifecycleStage_Name(stage)));
-    v1::LifecycleStage winner;
-    if (v1::LifecycleStage_Parse(FindField(customer, "lifecycle_stage")->value(), &winner))
-      customer.set_lifecycle_stage(winner);
+    OfferField(customer, Candidate("lifecycle_stage", events::LifecycleStageName(stage)));
+    if (auto winner = events::ParseLifecycleStage(FindField(customer, "lifecycle_stage")->value()))
+      customer.set_lifecycle_stage(*winner);
   }
 
   void FoldUpsert(CustomerState& customer) {
@@ -341,8 +343,9 @@ class Folder {
   void FoldEngagement(CustomerState& customer) {
     const auto& payload = event_.campaign_engagement();
     customer.set_engagements(customer.engagements() + 1);
-    auto stats = Load<state::v1::CampaignStats>(state_, Table::kCampaignStats, payload.campaign_id())
-                     .value_or(state::v1::CampaignStats());
+    auto stats =
+        Load<state::v1::CampaignStats>(state_, Table::kCampaignStats, payload.campaign_id())
+            .value_or(state::v1::CampaignStats());
     stats.set_campaign_id(payload.campaign_id());
     int kind = payload.kind();
     while (stats.counts_by_kind_size() <= kind) stats.add_counts_by_kind(0);

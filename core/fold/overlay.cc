@@ -4,12 +4,18 @@ namespace accord::fold {
 
 std::string_view TableName(Table table) {
   switch (table) {
-    case Table::kCustomers: return "customers";
-    case Table::kIdentity: return "identity";
-    case Table::kDeals: return "deals";
-    case Table::kCampaigns: return "campaigns";
-    case Table::kCampaignStats: return "campaign_stats";
-    case Table::kEvents: return "events";
+    case Table::kCustomers:
+      return "customers";
+    case Table::kIdentity:
+      return "identity";
+    case Table::kDeals:
+      return "deals";
+    case Table::kCampaigns:
+      return "campaigns";
+    case Table::kCampaignStats:
+      return "campaign_stats";
+    case Table::kEvents:
+      return "events";
   }
   return "unknown";
 }

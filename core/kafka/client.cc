@@ -40,8 +40,8 @@ void EnsureTopics(const config::KafkaConfig& kafka, const std::vector<std::strin
   std::vector<rd_kafka_NewTopic_t*> requests;
   char errstr[512];
   for (const auto& topic : topics) {
-    auto* request = rd_kafka_NewTopic_new(topic.c_str(), partitions, replication_factor, errstr,
-                                          sizeof errstr);
+    auto* request =
+        rd_kafka_NewTopic_new(topic.c_str(), partitions, replication_factor, errstr, sizeof errstr);
     if (!request) throw KafkaError("topic " + topic + ": " + errstr);
     // The history is the truth: events are kept for ever, so state can always
     // be rebuilt by replay.
@@ -50,7 +50,8 @@ void EnsureTopics(const config::KafkaConfig& kafka, const std::vector<std::strin
   }
   rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
   rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-  rd_kafka_AdminOptions_set_request_timeout(options, kafka.connect_timeout_ms, errstr, sizeof errstr);
+  rd_kafka_AdminOptions_set_request_timeout(options, kafka.connect_timeout_ms, errstr,
+                                            sizeof errstr);
   rd_kafka_CreateTopics(rk, requests.data(), requests.size(), options, queue);
   rd_kafka_event_t* event = rd_kafka_queue_poll(queue, kafka.connect_timeout_ms + 5000);
   std::string failure;
@@ -107,7 +108,8 @@ Publisher::Publisher(const config::KafkaConfig& kafka) : kafka_(kafka) {
 
 Publisher::~Publisher() = default;
 
-void Publisher::Publish(const std::string& topic, const std::string& key, const std::string& value) {
+void Publisher::Publish(const std::string& topic, const std::string& key,
+                        const std::string& value) {
   for (;;) {
     auto err = producer_->produce(topic, RdKafka::Topic::PARTITION_UA,
                                   RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),

@@ -18,8 +18,12 @@ constexpr std::string_view kFormatKey = "format_version";
 // Bumped when keys or value encodings change incompatibly.
 constexpr std::string_view kFormatVersion = "1";
 
-int OffsetsIndex() { return fold::kTableCount; }
-int MetaIndex() { return fold::kTableCount + 1; }
+int OffsetsIndex() {
+  return fold::kTableCount;
+}
+int MetaIndex() {
+  return fold::kTableCount + 1;
+}
 
 std::string OffsetKey(const std::string& topic, int32_t partition) {
   return topic + "/" + std::to_string(partition);
@@ -128,8 +132,8 @@ void Store::Commit(const fold::Overlay& overlay, const std::vector<PartitionOffs
 
 std::optional<int64_t> Store::StoredOffset(const std::string& topic, int32_t partition) const {
   std::string value;
-  auto status =
-      db_->Get(rocksdb::ReadOptions(), handles_[OffsetsIndex()], OffsetKey(topic, partition), &value);
+  auto status = db_->Get(rocksdb::ReadOptions(), handles_[OffsetsIndex()],
+                         OffsetKey(topic, partition), &value);
   if (status.IsNotFound()) return std::nullopt;
   if (!status.ok()) throw StoreError("read from " + path_ + " failed: " + status.ToString());
   return std::stoll(value);
@@ -155,7 +159,8 @@ void Store::Scan(fold::Table table,
     if (!visit(std::string_view(it->key().data(), it->key().size()),
                std::string_view(it->value().data(), it->value().size())))
       break;
-  if (!it->status().ok()) throw StoreError("scan of " + path_ + " failed: " + it->status().ToString());
+  if (!it->status().ok())
+    throw StoreError("scan of " + path_ + " failed: " + it->status().ToString());
 }
 
 std::string Store::StateHash() const {

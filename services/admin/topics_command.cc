@@ -16,8 +16,9 @@ void RegisterTopicsCommand(CLI::App& app, cli::Context& context) {
   };
   auto options = std::make_shared<Options>();
   auto* create = topics->add_subcommand(
-      "create", "Create <prefix>.events, .campaigns, .feedback and .deadletter with infinite "
-                "retention where they do not exist yet (existing topics are left unchanged)");
+      "create",
+      "Create <prefix>.events, .campaigns, .feedback and .deadletter with infinite "
+      "retention where they do not exist yet (existing topics are left unchanged)");
   create->add_option("--partitions", options->partitions, "Partitions per topic")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
@@ -27,7 +28,8 @@ void RegisterTopicsCommand(CLI::App& app, cli::Context& context) {
   create->callback([options, &context] {
     const auto& kafka = context.Config().kafka;
     events::Topics names(kafka.topic_prefix);
-    std::vector<std::string> all = {names.events, names.campaigns, names.feedback, names.deadletter};
+    std::vector<std::string> all = {names.events, names.campaigns, names.feedback,
+                                    names.deadletter};
     kafka::EnsureTopics(kafka, all, options->partitions, options->replication_factor);
     for (const auto& name : all) std::cout << name << "\n";
   });

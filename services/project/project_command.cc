@@ -12,7 +12,9 @@ namespace {
 
 std::atomic<bool> stop_requested{false};
 
-extern "C" void RequestStop(int) { stop_requested.store(true); }
+extern "C" void RequestStop(int) {
+  stop_requested.store(true);
+}
 
 struct ProjectOptions {
   std::string db;
@@ -32,9 +34,8 @@ void RunProject(const ProjectOptions& options, cli::Context& context) {
                config.kafka.bootstrap_servers, config.store.path, config.project.group_id);
   auto stats = projector.Run({options.until_caught_up, &stop_requested});
   std::cout << "projected " << stats.messages << " messages in " << stats.batches
-            << " batches: " << stats.applied << " applied, " << stats.duplicates
-            << " duplicates, " << stats.ignored << " ignored, " << stats.unreadable
-            << " unreadable (skipped)\n";
+            << " batches: " << stats.applied << " applied, " << stats.duplicates << " duplicates, "
+            << stats.ignored << " ignored, " << stats.unreadable << " unreadable (skipped)\n";
 }
 
 }  // namespace

@@ -42,14 +42,14 @@ class Projector::Rebalancer : public RdKafka::RebalanceCb {
 
 Projector::Projector(const config::AppConfig& config, store::Store& store)
     : config_(config), store_(store), overlay_(store), rebalancer_(new Rebalancer(*this)) {
-  auto conf = kafka::MakeConf(config.kafka, {
-                                                {"group.id", config.project.group_id},
-                                                {"enable.auto.commit", "false"},
-                                                {"enable.auto.offset.store", "false"},
-                                                {"auto.offset.reset", "earliest"},
-                                                {"enable.partition.eof", "true"},
-                                                {"partition.assignment.strategy", "range"},
-                                            });
+  std::map<std::string, std::string> settings = {
+      {"group.id", config.project.group_id}, {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"}, {"auto.offset.reset", "earliest"},
+      {"enable.partition.eof", "true"},      {"partition.assignment.strategy", "range"},
+  };
+  if (!config.project.instance_id.empty())
+    settings["group.instance.id"] = config.project.instance_id;
+  auto conf = kafka::MakeConf(config.kafka, settings);
   std::string error;
   if (conf->set("rebalance_cb", rebalancer_.get(), error) != RdKafka::Conf::CONF_OK)
     throw kafka::KafkaError("cannot configure consumer: " + error);
@@ -106,9 +106,15 @@ void Projector::Process(const RdKafka::Message& message) {
   } else {
     auto outcome = fold::Apply(overlay_, event);
     switch (outcome.verdict) {
-      case fold::Verdict::kApplied: ++stats_.applied; break;
-      case fold::Verdict::kDuplicate: ++stats_.duplicates; break;
-      case fold::Verdict::kIgnored: ++stats_.ignored; break;
+      case fold::Verdict::kApplied:
+        ++stats_.applied;
+        break;
+      case fold::Verdict::kDuplicate:
+        ++stats_.duplicates;
+        break;
+      case fold::Verdict::kIgnored:
+        ++stats_.ignored;
+        break;
     }
     overlay_.Record(outcome.changes);
   }
@@ -158,12 +164,11 @@ ProjectorStats Projector::Run(const RunOptions& options) {
       batch_messages = 0;
     }
     if (Clock::now() - last_report >= std::chrono::seconds(10)) {
-      spdlog::info("projected {} messages ({}/s), {} applied, {} duplicates, {} unreadable",
-                   stats_.messages,
-                   (stats_.messages - last_reported_messages) /
-                       std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - last_report)
-                           .count(),
-                   stats_.applied, stats_.duplicates, stats_.unreadable);
+      spdlog::info(
+          "projected {} messages ({}/s), {} applied, {} duplicates, {} unreadable", stats_.messages,
+          (stats_.messages - last_reported_messages) /
+              std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - last_report).count(),
+          stats_.applied, stats_.duplicates, stats_.unreadable);
       last_report = Clock::now();
       last_reported_messages = stats_.messages;
     }

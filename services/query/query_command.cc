@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "core/events/envelope.h"
 #include "core/events/identity.h"
 #include "core/fold/codec.h"
 #include "core/store/store.h"
@@ -78,7 +79,7 @@ void QuerySummary(const QueryOptions& options, cli::Context& context) {
       return true;
     }
     ++customers;
-    ++by_stage[v1::LifecycleStage_Name(customer.lifecycle_stage())];
+    ++by_stage[events::LifecycleStageName(customer.lifecycle_stage())];
     std::set<std::string> systems;
     for (const auto& sv : customer.source_versions())
       systems.insert(sv.source_key().substr(0, sv.source_key().find(':')));
@@ -114,8 +115,9 @@ void RegisterQueryCommands(CLI::App& app, cli::Context& context) {
   auto* query = app.add_subcommand("query", "Read the folded state");
   query->require_subcommand(1);
   auto* customer = query->add_subcommand(
-      "customer", "Print one unified customer as JSON: every field with its source, every "
-                  "alias, and its deals. Exit 3 when there is no such customer");
+      "customer",
+      "Print one unified customer as JSON: every field with its source, every "
+      "alias, and its deals. Exit 3 when there is no such customer");
   customer->add_option("--db", options->db, "State directory (default: store.path)");
   auto* email = customer->add_option("--email", options->email,
                                      "Find by e-mail (any case, surrounding spaces ignored)");
@@ -127,20 +129,21 @@ void RegisterQueryCommands(CLI::App& app, cli::Context& context) {
   });
 
   auto* summary = query->add_subcommand(
-      "summary", "Print what the state holds as JSON: counts, lifecycle stages, offsets, the "
-                 "state hash, and sample customers known to more than one system");
+      "summary",
+      "Print what the state holds as JSON: counts, lifecycle stages, offsets, the "
+      "state hash, and sample customers known to more than one system");
   summary->add_option("--db", options->db, "State directory (default: store.path)");
   summary->add_option("--limit", options->limit, "How many sample customers to print")
       ->capture_default_str();
   summary->callback([options, &context] { QuerySummary(*options, context); });
 
   auto* hash = app.add_subcommand(
-      "state-hash", "Print the SHA-256 of the folded state: equal histories give equal hashes, "
-                    "whatever the batch sizes or restarts");
+      "state-hash",
+      "Print the SHA-256 of the folded state: equal histories give equal hashes, "
+      "whatever the batch sizes or restarts");
   hash->add_option("--db", options->db, "State directory (default: store.path)");
-  hash->callback([options, &context] {
-    std::cout << OpenStore(options->db, context)->StateHash() << "\n";
-  });
+  hash->callback(
+      [options, &context] { std::cout << OpenStore(options->db, context)->StateHash() << "\n"; });
 }
 
 }  // namespace accord::query

@@ -1,5 +1,6 @@
 #include "services/query/render.h"
 
+#include "core/events/envelope.h"
 #include "core/util/time.h"
 
 namespace accord::query {
@@ -23,7 +24,7 @@ nlohmann::ordered_json CustomerJson(const state::v1::CustomerState& customer) {
   }
   nlohmann::ordered_json out = {
       {"id", customer.customer_id()},
-      {"lifecycle_stage", v1::LifecycleStage_Name(customer.lifecycle_stage())},
+      {"lifecycle_stage", events::LifecycleStageName(customer.lifecycle_stage())},
       {"fields", fields},
       {"aliases", customer.aliases()},
       {"applied_events", customer.applied_events()},
@@ -41,7 +42,7 @@ nlohmann::ordered_json DealJson(const state::v1::DealState& deal) {
   return {{"id", deal.deal_key()},
           {"customer_id", deal.customer_id()},
           {"name", deal.name()},
-          {"stage", v1::DealStage_Name(deal.stage())},
+          {"stage", events::DealStageName(deal.stage())},
           {"amount", MoneyJson(deal.amount())},
           {"updated_at", FormatIsoTimestampMs(deal.updated_at_ms())}};
 }

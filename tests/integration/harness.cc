@@ -1,0 +1,191 @@
+#include "tests/integration/harness.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "core/events/identity.h"
+#include "core/kafka/client.h"
+
+namespace accord::testing {
+namespace fs = std::filesystem;
+
+std::string Bootstrap() {
+  const char* bootstrap = std::getenv("ACCORD_TEST_BOOTSTRAP");
+  if (bootstrap == nullptr || *bootstrap == '\0') {
+    ADD_FAILURE() << "ACCORD_TEST_BOOTSTRAP is not set: run the integration tests through ctest "
+                     "(tests/run.sh), which starts the broker";
+    return "127.0.0.1:1";
+  }
+  return bootstrap;
+}
+
+config::KafkaConfig KafkaConfigFor(const std::string& prefix) {
+  config::KafkaConfig kafka;
+  kafka.bootstrap_servers = Bootstrap();
+  kafka.topic_prefix = prefix;
+  return kafka;
+}
+
+Topics CreateTopics(const std::string& test_name, int partitions) {
+  static std::atomic<int> counter{0};
+  std::string prefix =
+      "it-" + test_name + "-" + std::to_string(getpid()) + "-" +
+      std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000000) +
+      "-" + std::to_string(counter++);
+  Topics topics{prefix, events::Topics(prefix)};
+  kafka::EnsureTopics(
+      KafkaConfigFor(prefix),
+      {topics.names.events, topics.names.campaigns, topics.names.feedback, topics.names.deadletter},
+      partitions, 1);
+  return topics;
+}
+
+TempDir::TempDir() {
+  std::string pattern = (fs::temp_directory_path() / "accord-test-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+AccordProcess::AccordProcess(const std::vector<std::string>& args, const std::string& topic_prefix,
+                             const std::map<std::string, std::string>& extra_env) {
+  const char* binary = ACCORD_BIN;
+  std::map<std::string, std::string> env = {{"ACCORD_KAFKA_BOOTSTRAP_SERVERS", Bootstrap()},
+                                            {"ACCORD_KAFKA_TOPIC_PREFIX", topic_prefix}};
+  for (const auto& [key, value] : extra_env) env[key] = value;
+  std::string out = output_ / "stdout", err = output_ / "stderr";
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    for (const auto& [key, value] : env) setenv(key.c_str(), value.c_str(), 1);
+    if (!freopen(out.c_str(), "w", stdout) || !freopen(err.c_str(), "w", stderr)) _exit(126);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(binary));
+    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    execv(binary, argv.data());
+    _exit(127);
+  }
+}
+
+AccordProcess::~AccordProcess() {
+  if (!exited_) {
+    Kill(SIGKILL);
+    waitpid(pid_, &status_, 0);
+  }
+}
+
+bool AccordProcess::Running() {
+  if (exited_) return false;
+  if (waitpid(pid_, &status_, WNOHANG) == pid_) exited_ = true;
+  return !exited_;
+}
+
+void AccordProcess::Kill(int signal) {
+  if (!exited_) kill(pid_, signal);
+}
+
+int AccordProcess::Wait(std::chrono::seconds timeout) {
+  if (!WaitUntil([&] { return !Running(); }, timeout)) {
+    ADD_FAILURE() << "accord did not exit within " << timeout.count() << " s; stderr:\n"
+                  << Stderr();
+    Kill(SIGKILL);
+    waitpid(pid_, &status_, 0);
+    exited_ = true;
+  }
+  return WIFEXITED(status_) ? WEXITSTATUS(status_) : -WTERMSIG(status_);
+}
+
+static std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+std::string AccordProcess::Stdout() const {
+  return ReadFile(output_ / "stdout");
+}
+std::string AccordProcess::Stderr() const {
+  return ReadFile(output_ / "stderr");
+}
+
+RunResult RunAccord(const std::vector<std::string>& args, const std::string& topic_prefix,
+                    const std::map<std::string, std::string>& extra_env) {
+  AccordProcess process(args, topic_prefix, extra_env);
+  int code = process.Wait();
+  return {code, process.Stdout(), process.Stderr()};
+}
+
+bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+static void FillEnvelope(v1::Event& event, const std::string& system, const std::string& record_id,
+                         uint64_t version, int64_t occurred_at_ms, const std::string& email) {
+  event.set_schema_version(events::kCurrentSchemaVersion);
+  event.set_source_system(system);
+  event.set_source_record_id(record_id);
+  event.set_source_version(version);
+  event.set_occurred_at_ms(occurred_at_ms);
+  event.set_ingested_at_ms(occurred_at_ms);
+  event.set_origin(v1::ORIGIN_EXTERNAL);
+  event.set_customer_key(*events::EmailIdentityKey(email));
+  event.set_event_id(events::MakeEventId(system, record_id, version, events::PayloadKind(event)));
+}
+
+v1::Event ContactEvent(const std::string& system, const std::string& record_id, uint64_t version,
+                       int64_t occurred_at_ms, const std::string& email,
+                       const std::string& last_name) {
+  v1::Event event;
+  event.mutable_customer_upserted()->set_email(email);
+  event.mutable_customer_upserted()->set_last_name(last_name);
+  FillEnvelope(event, system, record_id, version, occurred_at_ms, email);
+  return event;
+}
+
+v1::Event EngagementEvent(const std::string& system, const std::string& record_id,
+                          int64_t occurred_at_ms, const std::string& email,
+                          const std::string& campaign_id) {
+  v1::Event event;
+  event.mutable_campaign_engagement()->set_campaign_id(campaign_id);
+  event.mutable_campaign_engagement()->set_kind(v1::ENGAGEMENT_KIND_OPENED);
+  FillEnvelope(event, system, record_id, 1, occurred_at_ms, email);
+  return event;
+}
+
+void PublishEvents(const Topics& topics, const std::vector<v1::Event>& events) {
+  kafka::Publisher publisher(KafkaConfigFor(topics.prefix));
+  for (const auto& event : events)
+    publisher.Publish(event.has_campaign_upserted() ? topics.names.campaigns : topics.names.events,
+                      events::MessageKey(event), event.SerializeAsString());
+  auto result = publisher.Flush();
+  ASSERT_EQ(result.failed, 0u) << result.first_error;
+  ASSERT_EQ(result.delivered, events.size());
+}
+
+void PublishRaw(const Topics& topics, const std::string& key, const std::string& value) {
+  kafka::Publisher publisher(KafkaConfigFor(topics.prefix));
+  publisher.Publish(topics.names.events, key, value);
+  auto result = publisher.Flush();
+  ASSERT_EQ(result.failed, 0u) << result.first_error;
+}
+
+}  // namespace accord::testing

@@ -1,0 +1,92 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "accord/v1/event.pb.h"
+#include "core/config/config.h"
+#include "core/events/envelope.h"
+
+namespace accord::testing {
+
+// The broker ctest started (ACCORD_TEST_BOOTSTRAP); fails the test when unset,
+// since an integration test that cannot reach its broker proves nothing.
+std::string Bootstrap();
+
+// A topic prefix of its own for one test, with its topics created, so tests
+// never see each other's events.
+struct Topics {
+  std::string prefix;
+  events::Topics names;
+};
+Topics CreateTopics(const std::string& test_name, int partitions);
+
+config::KafkaConfig KafkaConfigFor(const std::string& prefix);
+
+// A fresh directory under the system temp dir, removed with its contents.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// `accord` run as a child process (the binary this build made), with the test's Kafka
+// settings in its environment and its output captured in files.
+class AccordProcess {
+ public:
+  AccordProcess(const std::vector<std::string>& args, const std::string& topic_prefix,
+                const std::map<std::string, std::string>& extra_env = {});
+  ~AccordProcess();
+
+  // Waits for exit; returns the exit code, or -signal when killed. Fails the
+  // test (and kills the child) when it does not exit within `timeout`.
+  int Wait(std::chrono::seconds timeout = std::chrono::seconds(180));
+  void Kill(int signal);
+  bool Running();
+  std::string Stdout() const;
+  std::string Stderr() const;
+
+ private:
+  pid_t pid_ = -1;
+  int status_ = 0;
+  bool exited_ = false;
+  TempDir output_;
+};
+
+// Runs `accord` to completion; returns exit code and output.
+struct RunResult {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+RunResult RunAccord(const std::vector<std::string>& args, const std::string& topic_prefix,
+                    const std::map<std::string, std::string>& extra_env = {});
+
+// Polls `condition` until it holds; false when `timeout` passes first.
+bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
+
+// A contact as a CRM or marketing tool would send it.
+v1::Event ContactEvent(const std::string& system, const std::string& record_id, uint64_t version,
+                       int64_t occurred_at_ms, const std::string& email,
+                       const std::string& last_name);
+v1::Event EngagementEvent(const std::string& system, const std::string& record_id,
+                          int64_t occurred_at_ms, const std::string& email,
+                          const std::string& campaign_id);
+
+// Publishes events to the events topic (campaign definitions to the
+// campaigns topic) and waits for every acknowledgement.
+void PublishEvents(const Topics& topics, const std::vector<v1::Event>& events);
+void PublishRaw(const Topics& topics, const std::string& key, const std::string& value);
+
+}  // namespace accord::testing

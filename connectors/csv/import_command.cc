@@ -130,12 +130,14 @@ void RegisterImportCommand(CLI::App& app, cli::Context& context) {
   auto* import = app.add_subcommand("import", "Publish records from files as events");
   import->require_subcommand(1);
   auto options = std::make_shared<ImportOptions>();
-  auto* csv = import->add_subcommand(
-      "csv",
-      "Publish the rows of a CSV file (UTF-8, comma-separated, header row) as events. "
-      "Event ids derive from source system, record id and version, so importing a file twice "
-      "changes nothing. Bad rows go to the reject file with line, column and reason; the "
-      "import exits non-zero only when no row could be imported or Kafka did not acknowledge.");
+  auto* csv = import->add_subcommand("csv", "Publish the rows of a CSV file as events");
+  csv->footer(
+      "The file is UTF-8 with a header row, comma-separated, RFC 4180 quoting; docs/import.md "
+      "lists the columns of each --kind. Event ids derive from source system, record id and "
+      "version: importing a file again publishes the same ids, which the projection "
+      "recognises and skips. Bad rows go to the reject file with line, column and reason and "
+      "the import goes on. Exit status 1 when rows were read but none could be imported, or "
+      "when Kafka did not acknowledge every event.");
   csv->add_option("file", options->file, "CSV file to import")
       ->required()
       ->check(CLI::ExistingFile);

@@ -42,11 +42,14 @@ void RunProject(const ProjectOptions& options, cli::Context& context) {
 
 void RegisterProjectCommand(CLI::App& app, cli::Context& context) {
   auto options = std::make_shared<ProjectOptions>();
-  auto* project = app.add_subcommand(
-      "project",
-      "Fold the event topics into the RocksDB state as a member of the projection consumer "
-      "group. Runs until SIGINT/SIGTERM (or --until-caught-up); a crash at any point loses "
-      "nothing and folds nothing twice.");
+  auto* project = app.add_subcommand("project", "Fold the event topics into the RocksDB state");
+  project->footer(
+      "Runs as a member of the projection consumer group (project.group_id) until SIGINT or "
+      "SIGTERM, or with --until-caught-up until every assigned partition is folded to its "
+      "end. Each batch's state and consumer offsets are written in one RocksDB WriteBatch and "
+      "the consumer resumes from them, so a crash at any point loses nothing and folds "
+      "nothing twice. Unreadable messages are logged with topic, partition and offset, "
+      "counted and skipped.");
   project->add_option("--db", options->db, "State directory (default: store.path)");
   project->add_option("--group-id", options->group_id,
                       "Consumer group (default: project.group_id)");

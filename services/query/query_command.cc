@@ -138,9 +138,10 @@ void RegisterQueryCommands(CLI::App& app, cli::Context& context) {
   summary->callback([options, &context] { QuerySummary(*options, context); });
 
   auto* hash = app.add_subcommand(
-      "state-hash",
-      "Print the SHA-256 of the folded state: equal histories give equal hashes, "
-      "whatever the batch sizes or restarts");
+      "state-hash", "Print the SHA-256 of the folded state");
+  hash->footer(
+      "Equal histories give equal hashes, whatever the batch sizes or restarts; consumer "
+      "offsets are not part of it (docs/state.md).");
   hash->add_option("--db", options->db, "State directory (default: store.path)");
   hash->callback(
       [options, &context] { std::cout << OpenStore(options->db, context)->StateHash() << "\n"; });

@@ -21,8 +21,9 @@ class Reader {
   explicit Reader(std::istream& in, char delimiter = ',') : in_(in), delimiter_(delimiter) {}
 
   // Reads the next record; false at the end of input. A malformed record
-  // (text after a closing quote, a quote never closed) sets `error` and the
-  // reader resumes at the next line.
+  // sets `error`: after text following a closing quote the reader resumes at
+  // the next line; a quote never closed takes the rest of the input with it,
+  // since nothing tells where the field should have ended.
   bool Next(Record& record, std::string& error);
 
  private:

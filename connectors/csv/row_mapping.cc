@@ -49,12 +49,39 @@ std::optional<v1::LifecycleStage> ParseLifecycle(const std::string& text) {
   return events::ParseLifecycleStage(name);
 }
 
+// Protobuf strings must be UTF-8: a row in another encoding would become an
+// event no consumer can read, so it is refused here with a reason instead.
+bool IsValidUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t length = c < 0x80           ? 1
+                    : (c >> 5) == 0x6  ? 2
+                    : (c >> 4) == 0xe  ? 3
+                    : (c >> 3) == 0x1e ? 4
+                                       : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    uint32_t code = length == 1 ? c : c & (0x7f >> length);
+    for (size_t k = 1; k < length; ++k) {
+      unsigned char next = static_cast<unsigned char>(text[i + k]);
+      if ((next >> 6) != 0x2) return false;
+      code = (code << 6) | (next & 0x3f);
+    }
+    static constexpr uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < kMinimum[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+      return false;
+    i += length;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<int64_t> ParseMinorUnits(std::string_view text) {
   if (text.empty() || text.size() > 18) return std::nullopt;
   bool negative = text.front() == '-';
   if (negative) text.remove_prefix(1);
+  if (text.empty()) return std::nullopt;
   int64_t units = 0;
   int fraction_digits = -1;
   for (char c : text) {
@@ -67,12 +94,13 @@ std::optional<int64_t> ParseMinorUnits(std::string_view text) {
     if (fraction_digits >= 0) ++fraction_digits;
   }
   if (fraction_digits == 0 || text.front() == '.') return std::nullopt;
-  for (int i = std::max(fraction_digits, 0); i < 2; ++i) units *= 10;
+  for (int i = std::max(fraction_digits, 0); i < 2; ++i)
+    if (__builtin_mul_overflow(units, 10, &units)) return std::nullopt;
   return negative ? -units : units;
 }
 
 RowMapper::RowMapper(Kind kind, const std::vector<std::string>& header)
-    : kind_(kind), width_(header.size()) {
+    : kind_(kind), width_(header.size()), header_(header) {
   for (size_t i = 0; i < header.size(); ++i) columns_[Lower(Trim(header[i]))] = i;
   std::vector<std::string> missing;
   for (const auto& column : RequiredColumns(kind))
@@ -94,8 +122,8 @@ bool RowMapper::FillEnvelope(const Record& row, const std::string& record_column
                              Rejection& rejection) const {
   std::string system = Lower(Trim(*Cell(row, "source_system")));
   std::string record_id = Trim(*Cell(row, record_column.c_str()));
-  if (system.empty()) {
-    rejection = {"source_system", "empty"};
+  if (events::IsJunkIdentifier(system)) {
+    rejection = {"source_system", system.empty() ? "empty" : "placeholder \"" + system + "\""};
     return false;
   }
   if (events::IsJunkIdentifier(record_id)) {
@@ -114,6 +142,10 @@ bool RowMapper::FillEnvelope(const Record& row, const std::string& record_column
   }
   const std::string when = Trim(*Cell(row, "updated_at"));
   auto occurred = ParseIsoTimestampMs(when);
+  if (occurred && *occurred <= 0) {
+    rejection = {"updated_at", "before 1970-01-01T00:00:00Z: \"" + when + "\""};
+    return false;
+  }
   if (!occurred) {
     rejection = {"updated_at", "not an ISO 8601 date-time: \"" + when + "\""};
     return false;
@@ -133,6 +165,12 @@ std::optional<v1::Event> RowMapper::Map(const Record& row, int64_t ingested_at_m
     rejection = {"", "expected " + std::to_string(width_) + " columns, found " +
                          std::to_string(row.fields.size())};
     return std::nullopt;
+  }
+  for (size_t i = 0; i < row.fields.size(); ++i) {
+    if (!IsValidUtf8(row.fields[i])) {
+      rejection = {header_[i], "not valid UTF-8 text (is the file in another encoding?)"};
+      return std::nullopt;
+    }
   }
   std::optional<v1::Event> event;
   switch (kind_) {

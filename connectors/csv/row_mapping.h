@@ -45,6 +45,7 @@ class RowMapper {
 
   Kind kind_;
   size_t width_;
+  std::vector<std::string> header_;
   std::map<std::string, size_t> columns_;
 };
 

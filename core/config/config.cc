@@ -2,10 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <array>
-#include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 namespace accord::config {
@@ -64,6 +65,17 @@ class FileReader {
     }
     if (root.IsNull()) return;
     if (!root.IsMap()) throw ConfigError(Where(path_, root) + ": expected a mapping at top level");
+    // yaml-cpp's conversions throw its own exceptions (a mapping or sequence
+    // used as a key cannot be read as a string): report them as config errors.
+    try {
+      ReadSections(root);
+    } catch (const YAML::Exception& e) {
+      throw ConfigError(path_ + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    }
+  }
+
+ private:
+  void ReadSections(const YAML::Node& root) {
     for (const auto& section : root) {
       const std::string name = section.first.as<std::string>();
       const YAML::Node& body = section.second;
@@ -111,7 +123,6 @@ class FileReader {
     }
   }
 
- private:
   std::string Scalar(const YAML::Node& node, const std::string& key) const {
     if (!node.IsScalar())
       throw ConfigError(Where(path_, node) + ": " + key + " must be a single value");
@@ -152,11 +163,11 @@ class FileReader {
 
 void ApplyEnvironment(AppConfig& config, const Environment& env) {
   auto text = [&](const char* name, std::string& target) {
-    if (const char* value = env(name)) target = value;
+    if (auto it = env.find(name); it != env.end()) target = it->second;
   };
   auto number = [&](const char* name, int& target, int min) {
-    if (const char* value = env(name))
-      target = ParseInt(value, std::string("environment ") + name, name, min);
+    if (auto it = env.find(name); it != env.end())
+      target = ParseInt(it->second, std::string("environment ") + name, name, min);
   };
   text("ACCORD_LOG_LEVEL", config.log_level);
   text("ACCORD_KAFKA_BOOTSTRAP_SERVERS", config.kafka.bootstrap_servers);
@@ -170,30 +181,34 @@ void ApplyEnvironment(AppConfig& config, const Environment& env) {
 }
 
 // ACCORD_KAFKA_PROPERTY_SASL_PASSWORD=x sets librdkafka's sasl.password.
-void ApplyPropertyEnvironment(AppConfig& config) {
+void ApplyPropertyEnvironment(AppConfig& config, const Environment& env) {
   constexpr std::string_view prefix = "ACCORD_KAFKA_PROPERTY_";
-  for (char** entry = environ; *entry != nullptr; ++entry) {
-    std::string_view pair(*entry);
-    if (!pair.starts_with(prefix)) continue;
-    auto equals = pair.find('=');
-    if (equals == std::string_view::npos) continue;
-    std::string property(pair.substr(prefix.size(), equals - prefix.size()));
+  for (const auto& [name, value] : env) {
+    if (!name.starts_with(prefix) || name.size() == prefix.size()) continue;
+    std::string property = name.substr(prefix.size());
     for (char& c : property) c = c == '_' ? '.' : static_cast<char>(std::tolower(c));
-    config.kafka.properties[property] = std::string(pair.substr(equals + 1));
+    config.kafka.properties[property] = value;
   }
 }
 
 }  // namespace
 
 Environment ProcessEnvironment() {
-  return [](const char* name) { return std::getenv(name); };
+  Environment env;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view pair(*entry);
+    auto equals = pair.find('=');
+    if (equals != std::string_view::npos)
+      env.emplace(pair.substr(0, equals), pair.substr(equals + 1));
+  }
+  return env;
 }
 
 AppConfig Load(const std::string& path, const Environment& env) {
   AppConfig config;
   if (!path.empty()) FileReader(config, path).Read();
   ApplyEnvironment(config, env);
-  ApplyPropertyEnvironment(config);
+  ApplyPropertyEnvironment(config, env);
   if (config.kafka.bootstrap_servers.empty())
     throw ConfigError("kafka.bootstrap_servers must not be empty");
   if (config.kafka.topic_prefix.empty()) throw ConfigError("kafka.topic_prefix must not be empty");

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -46,8 +45,8 @@ struct AppConfig {
   std::string log_level = "info";
 };
 
-// Looks up an environment variable; nullptr when unset.
-using Environment = std::function<const char*(const char*)>;
+// Environment variables by name; passed in so that loading stays testable.
+using Environment = std::map<std::string, std::string>;
 Environment ProcessEnvironment();
 
 // Reads the YAML file at `path` (none when empty), then applies environment

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "core/events/identity.h"
 #include "core/util/hash.h"
 
 namespace accord::events {
@@ -28,6 +29,9 @@ namespace {
 // "LIFECYCLE_STAGE_MQL" -> "mql": the enum name without its prefix.
 template <typename Enum>
 std::string ShortName(const std::string& full, std::string_view prefix) {
+  // proto3 enums are open: a value this build does not know (from a newer
+  // producer, or corrupt input) arrives as a bare number and has no name.
+  if (!full.starts_with(prefix)) return "";
   std::string name = full.substr(prefix.size());
   for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return name;
@@ -69,6 +73,8 @@ Topics::Topics(std::string_view prefix)
 
 std::string MessageKey(const v1::Event& event) {
   if (event.has_campaign_upserted()) return "campaign:" + event.campaign_upserted().campaign_id();
+  if (event.has_campaign_effectiveness())
+    return "campaign:" + event.campaign_effectiveness().campaign_id();
   return event.customer_key();
 }
 
@@ -81,9 +87,17 @@ std::string ValidateEvent(const v1::Event& event) {
   if (event.payload_case() == v1::Event::PAYLOAD_NOT_SET) return "no payload";
   if (event.has_campaign_upserted()) {
     if (event.campaign_upserted().campaign_id().empty()) return "campaign without campaign_id";
-  } else if (event.customer_key().rfind("email:", 0) != 0 &&
-             event.customer_key().rfind("src:", 0) != 0) {
-    return "customer_key must start with \"email:\" or \"src:\"";
+  } else if (event.has_campaign_effectiveness()) {
+    if (event.campaign_effectiveness().campaign_id().empty()) return "campaign without campaign_id";
+  } else {
+    // The key is an identity: junk here would merge strangers into one customer.
+    const std::string& key = event.customer_key();
+    bool usable = key.starts_with("email:") ? EmailIdentityKey(key.substr(6)) == key
+                  : key.starts_with("src:") ? LinkedIdentityKey(key.substr(4)) == key
+                                            : false;
+    if (!usable)
+      return "customer_key \"" + key +
+             "\" is not a usable identity key (\"email:<address>\" or \"src:<system>:<id>\")";
   }
   return "";
 }

@@ -29,8 +29,8 @@ std::optional<std::string> NormaliseEmail(std::string_view raw) {
     return std::nullopt;
   std::string_view domain = std::string_view(email).substr(at + 1);
   auto dot = domain.rfind('.');
-  if (domain.empty() || dot == std::string_view::npos || dot == 0 || dot + 1 == domain.size() ||
-      domain.find("..") != std::string_view::npos)
+  if (domain.empty() || dot == std::string_view::npos || domain.front() == '.' ||
+      dot + 1 == domain.size() || domain.find("..") != std::string_view::npos)
     return std::nullopt;
   for (unsigned char c : email)
     if (c <= ' ' || c == 0x7f || c == ',' || c == ';' || c == '<' || c == '>' || c == '"')

@@ -276,7 +276,8 @@ class Folder {
   }
 
   void OfferLifecycle(CustomerState& customer, v1::LifecycleStage stage) {
-    if (stage == v1::LIFECYCLE_STAGE_UNSPECIFIED) return;
+    // proto3 enums are open: a stage this build does not know names nothing.
+    if (stage == v1::LIFECYCLE_STAGE_UNSPECIFIED || !v1::LifecycleStage_IsValid(stage)) return;
     OfferField(customer, Candidate("lifecycle_stage", events::LifecycleStageName(stage)));
     if (auto winner = events::ParseLifecycleStage(FindField(customer, "lifecycle_stage")->value()))
       customer.set_lifecycle_stage(*winner);
@@ -347,7 +348,10 @@ class Folder {
         Load<state::v1::CampaignStats>(state_, Table::kCampaignStats, payload.campaign_id())
             .value_or(state::v1::CampaignStats());
     stats.set_campaign_id(payload.campaign_id());
-    int kind = payload.kind();
+    // A kind this build does not know (negative, or from a newer producer) is
+    // counted as unspecified rather than indexing out of range.
+    int kind = v1::EngagementKind_IsValid(payload.kind()) ? payload.kind()
+                                                          : v1::ENGAGEMENT_KIND_UNSPECIFIED;
     while (stats.counts_by_kind_size() <= kind) stats.add_counts_by_kind(0);
     stats.set_counts_by_kind(kind, stats.counts_by_kind(kind) + 1);
     Put(Table::kCampaignStats, payload.campaign_id(), stats);

@@ -1,0 +1,181 @@
+#include "core/config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace accord::config {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = "/tmp/accord-config-test-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  std::string Write(const std::string& name, const std::string& content) {
+    std::string path = dir_ + "/" + name;
+    std::ofstream(path) << content;
+    return path;
+  }
+
+  AppConfig LoadText(const std::string& yaml) { return Load(Write("accord.yaml", yaml), Env()); }
+
+  // The ConfigError message of loading `yaml`; fails the test if it loads.
+  std::string ErrorOf(const std::string& yaml) {
+    try {
+      LoadText(yaml);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << "loaded without error:\n" << yaml;
+    return "";
+  }
+
+  Environment Env() const { return env_; }
+
+  std::string dir_;
+  std::map<std::string, std::string> env_;
+};
+
+TEST_F(ConfigTest, DefaultsWithoutFileOrEnvironment) {
+  AppConfig config = Load("", Env());
+  EXPECT_EQ(config.kafka.bootstrap_servers, "127.0.0.1:9092");
+  EXPECT_EQ(config.kafka.topic_prefix, "accord");
+  EXPECT_EQ(config.store.path, "var/state");
+  EXPECT_EQ(config.project.batch_max_messages, 5000);
+  EXPECT_EQ(config.log_level, "info");
+}
+
+TEST_F(ConfigTest, ReadsEveryKeyFromYaml) {
+  AppConfig config = LoadText(R"(# Accord
+log_level: debug
+kafka:
+  bootstrap_servers: "broker-1:9092,broker-2:9092"
+  topic_prefix: staging
+  connect_timeout_ms: 2500
+  properties:
+    security.protocol: SASL_SSL
+    sasl.mechanism: PLAIN
+store:
+  path: /var/lib/accord
+project:
+  group_id: accord-staging
+  batch_max_messages: 100
+  batch_max_ms: 50
+)");
+  EXPECT_EQ(config.log_level, "debug");
+  EXPECT_EQ(config.kafka.bootstrap_servers, "broker-1:9092,broker-2:9092");
+  EXPECT_EQ(config.kafka.topic_prefix, "staging");
+  EXPECT_EQ(config.kafka.connect_timeout_ms, 2500);
+  EXPECT_EQ(config.kafka.properties.at("security.protocol"), "SASL_SSL");
+  EXPECT_EQ(config.kafka.properties.at("sasl.mechanism"), "PLAIN");
+  EXPECT_EQ(config.store.path, "/var/lib/accord");
+  EXPECT_EQ(config.project.group_id, "accord-staging");
+  EXPECT_EQ(config.project.batch_max_messages, 100);
+  EXPECT_EQ(config.project.batch_max_ms, 50);
+}
+
+TEST_F(ConfigTest, EmptyFileAndEmptySectionsKeepDefaults) {
+  EXPECT_EQ(LoadText("").store.path, "var/state");
+  EXPECT_EQ(LoadText("kafka:\nstore:\n").kafka.topic_prefix, "accord");
+}
+
+TEST_F(ConfigTest, UnknownKeysAreRefusedWithFileAndLine) {
+  std::string path = dir_ + "/accord.yaml";
+  std::string top = ErrorOf("log_level: info\nlogging: debug\n");
+  EXPECT_NE(top.find(path + ":2:"), std::string::npos) << top;
+  EXPECT_NE(top.find("logging"), std::string::npos) << top;
+
+  std::string nested = ErrorOf("kafka:\n  topic_prefix: x\n  bootstrap: host:9092\n");
+  EXPECT_NE(nested.find(path + ":3:"), std::string::npos) << nested;
+  EXPECT_NE(nested.find("kafka.bootstrap"), std::string::npos) << nested;
+}
+
+TEST_F(ConfigTest, InlineSecretsAreRefused) {
+  for (const char* property : {"sasl.password", "ssl.key.password"}) {
+    std::string error =
+        ErrorOf(std::string("kafka:\n  properties:\n    ") + property + ": hunter2\n");
+    EXPECT_NE(error.find("accord.yaml:3:"), std::string::npos) << error;
+    EXPECT_NE(error.find(property), std::string::npos) << error;
+    EXPECT_NE(error.find("secret"), std::string::npos) << error;
+    EXPECT_EQ(error.find("hunter2"), std::string::npos) << "the secret leaked: " << error;
+  }
+}
+
+TEST_F(ConfigTest, SecretFromFile) {
+  std::string secret = Write("sasl-password", "s3cr3t\n");
+  AppConfig config = LoadText("kafka:\n  properties:\n    sasl.password_file: " + secret + "\n");
+  EXPECT_EQ(config.kafka.properties.at("sasl.password"), "s3cr3t");
+  EXPECT_EQ(config.kafka.properties.count("sasl.password_file"), 0u);
+
+  std::string missing =
+      ErrorOf("kafka:\n  properties:\n    sasl.password_file: " + dir_ + "/nope\n");
+  EXPECT_NE(missing.find(dir_ + "/nope"), std::string::npos) << missing;
+}
+
+TEST_F(ConfigTest, EnvironmentOverridesTheFile) {
+  env_ = {{"ACCORD_KAFKA_BOOTSTRAP_SERVERS", "env-broker:9092"},
+          {"ACCORD_STORE_PATH", "/data/state"},
+          {"ACCORD_PROJECT_BATCH_MAX_MESSAGES", "250"},
+          {"ACCORD_LOG_LEVEL", "warn"}};
+  AppConfig config = LoadText(
+      "log_level: debug\nkafka:\n  bootstrap_servers: file-broker:9092\n  topic_prefix: "
+      "fromfile\nproject:\n  batch_max_messages: 100\n");
+  EXPECT_EQ(config.kafka.bootstrap_servers, "env-broker:9092");
+  EXPECT_EQ(config.kafka.topic_prefix, "fromfile");
+  EXPECT_EQ(config.store.path, "/data/state");
+  EXPECT_EQ(config.project.batch_max_messages, 250);
+  EXPECT_EQ(config.log_level, "warn");
+}
+
+TEST_F(ConfigTest, PropertyEnvironmentVariablesReachLibrdkafka) {
+  env_ = {{"ACCORD_KAFKA_PROPERTY_SASL_PASSWORD", "geheim"},
+          {"ACCORD_KAFKA_PROPERTY_SECURITY_PROTOCOL", "SASL_SSL"},
+          {"ACCORD_KAFKA_PROPERTY_", "ignored"}};
+  AppConfig config = LoadText("kafka:\n  properties:\n    security.protocol: PLAINTEXT\n");
+  EXPECT_EQ(config.kafka.properties,
+            (std::map<std::string, std::string>{{"sasl.password", "geheim"},
+                                                {"security.protocol", "SASL_SSL"}}));
+}
+
+TEST_F(ConfigTest, BadIntegersAreRefused) {
+  std::string word = ErrorOf("project:\n  batch_max_messages: many\n");
+  EXPECT_NE(word.find("accord.yaml:2:"), std::string::npos) << word;
+  EXPECT_NE(word.find("batch_max_messages"), std::string::npos) << word;
+  EXPECT_NE(word.find("many"), std::string::npos) << word;
+
+  for (const char* value : {"0", "-5", "12abc", "1.5", "99999999999999999999"})
+    ErrorOf(std::string("kafka:\n  connect_timeout_ms: ") + value + "\n");
+
+  env_ = {{"ACCORD_PROJECT_BATCH_MAX_MS", "soon"}};
+  try {
+    Load("", Env());
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("ACCORD_PROJECT_BATCH_MAX_MS"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST_F(ConfigTest, WrongShapesAndUnreadableFiles) {
+  EXPECT_NE(ErrorOf("kafka:\n  bootstrap_servers: [a, b]\n").find("single value"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("kafka: localhost\n").find("mapping"), std::string::npos);
+  EXPECT_NE(ErrorOf("- a\n- b\n").find("mapping"), std::string::npos);
+  EXPECT_NE(ErrorOf("kafka:\n  topic_prefix: [unclosed\n").find("accord.yaml:"), std::string::npos);
+  EXPECT_THROW(Load(dir_ + "/missing.yaml", Env()), ConfigError);
+  env_ = {{"ACCORD_KAFKA_BOOTSTRAP_SERVERS", ""}};
+  EXPECT_THROW(Load("", Env()), ConfigError);
+}
+
+}  // namespace
+}  // namespace accord::config

@@ -1,0 +1,555 @@
+#include "core/fold/fold.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <array>
+#include <map>
+
+#include "accord/state/v1/state.pb.h"
+#include "core/events/envelope.h"
+#include "core/events/identity.h"
+#include "core/fold/codec.h"
+#include "core/fold/overlay.h"
+
+namespace accord::fold {
+namespace {
+
+using state::v1::CampaignState;
+using state::v1::CampaignStats;
+using state::v1::CustomerState;
+using state::v1::DealState;
+using state::v1::FieldValue;
+using ::testing::ElementsAre;
+
+// An in-memory state: one ordered map per table.
+class MemoryState : public StateReader {
+ public:
+  using Tables = std::array<std::map<std::string, std::string>, kTableCount>;
+
+  std::optional<std::string> Get(Table table, std::string_view key) const override {
+    const auto& rows = tables_[static_cast<int>(table)];
+    auto it = rows.find(std::string(key));
+    if (it == rows.end()) return std::nullopt;
+    return it->second;
+  }
+  void Set(Table table, const std::string& key, const std::optional<std::string>& value) {
+    auto& rows = tables_[static_cast<int>(table)];
+    if (value)
+      rows[key] = *value;
+    else
+      rows.erase(key);
+  }
+  void Write(const std::vector<Change>& changes) {
+    for (const auto& change : changes) Set(change.table, change.key, change.value);
+  }
+  // Moves an overlay's pending writes into this state, as a store commit does.
+  void Flush(Overlay& overlay) {
+    for (auto table : kAllTables)
+      for (const auto& [key, value] : overlay.Pending(table)) Set(table, key, value);
+    overlay.Clear();
+  }
+  const std::map<std::string, std::string>& Rows(Table table) const {
+    return tables_[static_cast<int>(table)];
+  }
+  const Tables& tables() const { return tables_; }
+
+ private:
+  Tables tables_;
+};
+
+// --- Event builders -------------------------------------------------------
+
+constexpr int64_t kT0 = 1741944600000;  // 2025-03-14T09:30:00Z
+constexpr int64_t kMinute = 60'000;
+
+// Fills the envelope the way connectors do; call after setting the payload.
+v1::Event Finish(v1::Event event, std::string_view system, std::string_view record,
+                 uint64_t version, int64_t at_ms) {
+  event.set_schema_version(events::kCurrentSchemaVersion);
+  event.set_source_system(std::string(system));
+  event.set_source_record_id(std::string(record));
+  event.set_source_version(version);
+  event.set_occurred_at_ms(at_ms);
+  event.set_event_id(events::MakeEventId(system, record, version, events::PayloadKind(event)));
+  return event;
+}
+
+// The customer key a connector would choose for a record with this e-mail.
+std::string CustomerKey(std::string_view email, std::string_view system, std::string_view record) {
+  if (auto key = events::EmailIdentityKey(email)) return *key;
+  return *events::SourceIdentityKey(system, record);
+}
+
+struct ContactSpec {
+  std::string system = "marketing";
+  std::string record = "m1";
+  uint64_t version = 1;
+  int64_t at_ms = kT0;
+  std::optional<std::string> email = std::nullopt;
+  std::optional<std::string> first_name = std::nullopt;
+  std::optional<std::string> company = std::nullopt;
+  v1::LifecycleStage stage = v1::LIFECYCLE_STAGE_UNSPECIFIED;
+  std::vector<std::string> linked = {};
+};
+
+v1::Event Contact(const ContactSpec& spec) {
+  v1::Event event;
+  auto* upsert = event.mutable_customer_upserted();
+  if (spec.email) upsert->set_email(*spec.email);
+  if (spec.first_name) upsert->set_first_name(*spec.first_name);
+  if (spec.company) upsert->set_company(*spec.company);
+  upsert->set_lifecycle_stage(spec.stage);
+  for (const auto& id : spec.linked) upsert->add_linked_source_ids(id);
+  event.set_customer_key(CustomerKey(spec.email.value_or(""), spec.system, spec.record));
+  return Finish(std::move(event), spec.system, spec.record, spec.version, spec.at_ms);
+}
+
+v1::Event Deal(std::string_view deal_id, uint64_t version, int64_t at_ms, std::string_view email,
+               v1::DealStage stage, int64_t amount_minor) {
+  v1::Event event;
+  auto* deal = event.mutable_deal_upserted();
+  deal->set_deal_id(std::string(deal_id));
+  deal->set_name("Deal " + std::string(deal_id));
+  deal->set_stage(stage);
+  deal->mutable_amount()->set_minor_units(amount_minor);
+  deal->mutable_amount()->set_currency("EUR");
+  event.set_customer_key(*events::EmailIdentityKey(email));
+  return Finish(std::move(event), "crm", deal_id, version, at_ms);
+}
+
+v1::Event Campaign(std::string_view id, uint64_t version, int64_t at_ms, std::string_view name) {
+  v1::Event event;
+  event.mutable_campaign_upserted()->set_campaign_id(std::string(id));
+  event.mutable_campaign_upserted()->set_name(std::string(name));
+  return Finish(std::move(event), "marketing", id, version, at_ms);
+}
+
+v1::Event Engagement(std::string_view record, int64_t at_ms, std::string_view email,
+                     std::string_view campaign, v1::EngagementKind kind) {
+  v1::Event event;
+  event.mutable_campaign_engagement()->set_campaign_id(std::string(campaign));
+  event.mutable_campaign_engagement()->set_kind(kind);
+  event.set_customer_key(*events::EmailIdentityKey(email));
+  return Finish(std::move(event), "marketing", record, 1, at_ms);
+}
+
+v1::Event LeadStatus(std::string_view system, std::string_view record, int64_t at_ms,
+                     std::string_view email, v1::LifecycleStage stage) {
+  v1::Event event;
+  event.mutable_lead_status_changed()->set_stage(stage);
+  event.set_customer_key(*events::EmailIdentityKey(email));
+  return Finish(std::move(event), system, record, 1, at_ms);
+}
+
+// --- Fixture ---------------------------------------------------------------
+
+class FoldTest : public ::testing::Test {
+ protected:
+  Outcome Fold(const v1::Event& event) {
+    Outcome outcome = Apply(state_, event);
+    state_.Write(outcome.changes);
+    return outcome;
+  }
+
+  std::string IdOf(const std::string& identity_key) const {
+    return state_.Get(Table::kIdentity, identity_key).value_or("<none>");
+  }
+
+  CustomerState Customer(const std::string& id) const {
+    auto bytes = state_.Get(Table::kCustomers, id);
+    EXPECT_TRUE(bytes) << "no customer " << id;
+    return bytes ? DecodeState<CustomerState>(*bytes, Table::kCustomers, id) : CustomerState();
+  }
+
+  template <typename T>
+  T Row(Table table, const std::string& key) const {
+    auto bytes = state_.Get(table, key);
+    EXPECT_TRUE(bytes) << "no row " << key << " in " << TableName(table);
+    return bytes ? DecodeState<T>(*bytes, table, key) : T();
+  }
+
+  // Customers that are not merge redirects.
+  std::vector<std::string> LiveCustomers() const {
+    std::vector<std::string> ids;
+    for (const auto& [id, bytes] : state_.Rows(Table::kCustomers))
+      if (DecodeState<CustomerState>(bytes, Table::kCustomers, id).merged_into().empty())
+        ids.push_back(id);
+    return ids;
+  }
+
+  static FieldValue Field(const CustomerState& customer, std::string_view name) {
+    for (const auto& field : customer.fields())
+      if (field.name() == name) return field;
+    ADD_FAILURE() << "customer " << customer.customer_id() << " has no field " << name;
+    return FieldValue();
+  }
+
+  static std::vector<std::string> Aliases(const CustomerState& customer) {
+    return {customer.aliases().begin(), customer.aliases().end()};
+  }
+
+  static uint64_t VersionOf(const CustomerState& customer, std::string_view source_key) {
+    for (const auto& sv : customer.source_versions())
+      if (sv.source_key() == source_key) return sv.version();
+    return 0;
+  }
+
+  MemoryState state_;
+};
+
+// --- Identity ----------------------------------------------------------------
+
+TEST_F(FoldTest, SameEmailInDifferentSpellingsFromTwoSystemsIsOneCustomer) {
+  Outcome first = Fold(Contact({.system = "marketing", .record = "m1", .email = " Anna@Corp.DE "}));
+  Outcome second = Fold(
+      Contact({.system = "crm", .record = "c1", .at_ms = kT0 + kMinute, .email = "anna@corp.de"}));
+
+  EXPECT_EQ(first.verdict, Verdict::kApplied);
+  EXPECT_EQ(second.customer_id, first.customer_id);
+  ASSERT_EQ(LiveCustomers(), std::vector<std::string>{first.customer_id});
+  CustomerState customer = Customer(first.customer_id);
+  EXPECT_THAT(Aliases(customer),
+              ElementsAre("email:anna@corp.de", "src:crm:c1", "src:marketing:m1"));
+  for (const auto& alias : Aliases(customer)) EXPECT_EQ(IdOf(alias), first.customer_id) << alias;
+  EXPECT_EQ(customer.applied_events(), 2u);
+  EXPECT_EQ(Field(customer, "email").value(), "anna@corp.de");
+  EXPECT_EQ(customer.first_seen_ms(), kT0);
+  EXPECT_EQ(customer.last_seen_ms(), kT0 + kMinute);
+}
+
+TEST_F(FoldTest, EmailChangeKeepsOneCustomerWithBothAliases) {
+  Outcome before = Fold(Contact({.version = 1, .email = "anna@old.de"}));
+  Outcome after = Fold(Contact({.version = 2, .at_ms = kT0 + kMinute, .email = "anna@new.de"}));
+
+  EXPECT_EQ(after.customer_id, before.customer_id);
+  EXPECT_EQ(LiveCustomers().size(), 1u);
+  CustomerState customer = Customer(before.customer_id);
+  EXPECT_THAT(Aliases(customer),
+              ElementsAre("email:anna@new.de", "email:anna@old.de", "src:marketing:m1"));
+  EXPECT_EQ(Field(customer, "email").value(), "anna@new.de");
+  EXPECT_EQ(IdOf("email:anna@new.de"), before.customer_id);
+  EXPECT_EQ(IdOf("email:anna@old.de"), before.customer_id);
+}
+
+TEST_F(FoldTest, JunkEmailNeverMergesPeople) {
+  Outcome one = Fold(Contact({.record = "m1", .email = "test@example.com", .first_name = "Ann"}));
+  Outcome two = Fold(Contact({.record = "m2", .email = "TEST@example.com", .first_name = "Bob"}));
+  // Junk links are ignored too.
+  Outcome three = Fold(Contact({.record = "m3", .email = "noreply@corp.de", .linked = {"crm:0"}}));
+  Outcome four = Fold(Contact({.record = "m4", .linked = {"crm:0", "crm:null"}}));
+
+  EXPECT_NE(one.customer_id, two.customer_id);
+  EXPECT_NE(three.customer_id, four.customer_id);
+  EXPECT_EQ(LiveCustomers().size(), 4u);
+  EXPECT_FALSE(state_.Get(Table::kIdentity, "email:test@example.com"));
+  EXPECT_FALSE(state_.Get(Table::kIdentity, "src:crm:0"));
+  EXPECT_THAT(Aliases(Customer(one.customer_id)), ElementsAre("src:marketing:m1"));
+  EXPECT_THAT(Aliases(Customer(two.customer_id)), ElementsAre("src:marketing:m2"));
+  EXPECT_EQ(Field(Customer(two.customer_id), "first_name").value(), "Bob");
+}
+
+TEST_F(FoldTest, LinkedSourceIdMergesTwoCustomersIntoOne) {
+  Outcome a = Fold(Contact({.system = "marketing",
+                            .record = "m1",
+                            .email = "a@corp.de",
+                            .first_name = "Anna",
+                            .company = "Alpha"}));
+  Outcome b = Fold(Contact({.system = "crm",
+                            .record = "c1",
+                            .at_ms = kT0 + kMinute,
+                            .email = "b@corp.de",
+                            .company = "Beta"}));
+  ASSERT_NE(a.customer_id, b.customer_id);
+
+  // The CRM record now names the marketing record it came from; it carries no
+  // e-mail, so email:b@corp.de can only reach the survivor through the merge.
+  Outcome link = Fold(Contact({.system = "crm",
+                               .record = "c1",
+                               .version = 2,
+                               .at_ms = kT0 + 2 * kMinute,
+                               .linked = {"marketing:m1"}}));
+
+  // The customer seen first survives; the other becomes a redirect.
+  EXPECT_EQ(link.customer_id, a.customer_id);
+  EXPECT_EQ(LiveCustomers(), std::vector<std::string>{a.customer_id});
+  CustomerState redirect = Customer(b.customer_id);
+  EXPECT_EQ(redirect.merged_into(), a.customer_id);
+  EXPECT_EQ(redirect.aliases_size(), 0);
+
+  CustomerState survivor = Customer(a.customer_id);
+  EXPECT_THAT(Aliases(survivor),
+              ElementsAre("email:a@corp.de", "email:b@corp.de", "src:crm:c1", "src:marketing:m1"));
+  for (const auto& alias : Aliases(survivor)) EXPECT_EQ(IdOf(alias), a.customer_id) << alias;
+  EXPECT_THAT(survivor.merged_customer_ids(), ElementsAre(b.customer_id));
+  EXPECT_EQ(survivor.applied_events(), 3u);
+  EXPECT_EQ(VersionOf(survivor, "crm:c1"), 2u);
+  EXPECT_EQ(VersionOf(survivor, "marketing:m1"), 1u);
+  EXPECT_EQ(survivor.first_seen_ms(), kT0);
+  EXPECT_EQ(survivor.last_seen_ms(), kT0 + 2 * kMinute);
+  // Fields of both survive by the usual rule: the newer value wins.
+  EXPECT_EQ(Field(survivor, "first_name").value(), "Anna");
+  EXPECT_EQ(Field(survivor, "company").value(), "Beta");
+  EXPECT_EQ(Field(survivor, "email").value(), "b@corp.de");
+
+  // Later events for either side land on the survivor.
+  Outcome later = Fold(Contact({.system = "marketing",
+                                .record = "m1",
+                                .version = 2,
+                                .at_ms = kT0 + 3 * kMinute,
+                                .email = "a@corp.de"}));
+  EXPECT_EQ(later.customer_id, a.customer_id);
+  EXPECT_EQ(Customer(a.customer_id).applied_events(), 4u);
+}
+
+TEST_F(FoldTest, DealForUnknownCustomerCreatesPlaceholderThatContactJoins) {
+  Outcome deal = Fold(Deal("d1", 1, kT0, "carla@corp.de", v1::DEAL_STAGE_PROSPECTING, 1250000));
+  ASSERT_FALSE(deal.customer_id.empty());
+  EXPECT_EQ(IdOf("email:carla@corp.de"), deal.customer_id);
+  EXPECT_EQ(Row<DealState>(Table::kDeals, "crm:d1").customer_id(), deal.customer_id);
+  EXPECT_EQ(Customer(deal.customer_id).fields_size(), 0);
+
+  Outcome contact = Fold(Contact(
+      {.record = "m9", .at_ms = kT0 + kMinute, .email = "Carla@Corp.de", .first_name = "Carla"}));
+  EXPECT_EQ(contact.customer_id, deal.customer_id);
+  EXPECT_EQ(LiveCustomers().size(), 1u);
+  CustomerState customer = Customer(deal.customer_id);
+  EXPECT_THAT(Aliases(customer), ElementsAre("email:carla@corp.de", "src:marketing:m9"));
+  EXPECT_EQ(Field(customer, "first_name").value(), "Carla");
+  EXPECT_EQ(customer.applied_events(), 2u);
+}
+
+// --- Version guards and conflict rules --------------------------------------
+
+TEST_F(FoldTest, OlderSourceVersionNeverOverwritesNewer) {
+  Fold(Contact({.record = "m1",
+                .version = 2,
+                .email = "anna@corp.de",
+                .first_name = "Anna-Lena",
+                .company = "Alpha"}));
+  Fold(Contact({.system = "crm",
+                .record = "c1",
+                .at_ms = kT0 + kMinute,
+                .email = "anna@corp.de",
+                .company = "Beta"}));
+  // An older version of m1 arrives late, claiming the latest occurred_at: it
+  // beats neither m1's newer version nor the CRM's value.
+  Outcome stale = Fold(Contact({.record = "m1",
+                                .version = 1,
+                                .at_ms = kT0 + 2 * kMinute,
+                                .email = "anna@corp.de",
+                                .first_name = "Anna",
+                                .company = "Gamma"}));
+
+  EXPECT_EQ(stale.verdict, Verdict::kApplied);
+  CustomerState customer = Customer(stale.customer_id);
+  EXPECT_EQ(Field(customer, "first_name").value(), "Anna-Lena");
+  EXPECT_EQ(Field(customer, "first_name").source_version(), 2u);
+  EXPECT_EQ(Field(customer, "company").value(), "Beta");
+  EXPECT_EQ(VersionOf(customer, "marketing:m1"), 2u);
+  EXPECT_EQ(customer.applied_events(), 3u);  // still counted in the history
+  EXPECT_TRUE(state_.Get(Table::kEvents, stale.changes.back().key));
+}
+
+TEST_F(FoldTest, NewerOccurredAtWinsAcrossSystemsAndRecordsTheRule) {
+  Fold(Contact({.system = "marketing", .record = "m1", .email = "anna@corp.de", .company = "Old"}));
+  EXPECT_EQ(Field(Customer(IdOf("email:anna@corp.de")), "company").rule(), "first-value");
+
+  Outcome crm = Fold(Contact({.system = "crm",
+                              .record = "c1",
+                              .at_ms = kT0 + 2 * kMinute,
+                              .email = "anna@corp.de",
+                              .company = "New"}));
+  // An update from marketing that happened before the CRM's does not win.
+  Fold(Contact({.system = "marketing",
+                .record = "m1",
+                .version = 2,
+                .at_ms = kT0 + kMinute,
+                .email = "anna@corp.de",
+                .company = "Between"}));
+
+  FieldValue company = Field(Customer(crm.customer_id), "company");
+  EXPECT_EQ(company.value(), "New");
+  EXPECT_EQ(company.rule(), "newest-occurred-at");
+  EXPECT_EQ(company.source_system(), "crm");
+  EXPECT_EQ(company.source_record_id(), "c1");
+  EXPECT_EQ(company.occurred_at_ms(), kT0 + 2 * kMinute);
+  EXPECT_EQ(company.event_id(), crm.changes.back().key);
+}
+
+TEST_F(FoldTest, LifecycleStageFollowsTheNewestStatement) {
+  Outcome first = Fold(Contact({.email = "anna@corp.de", .stage = v1::LIFECYCLE_STAGE_MQL}));
+  EXPECT_EQ(Customer(first.customer_id).lifecycle_stage(), v1::LIFECYCLE_STAGE_MQL);
+  EXPECT_EQ(Field(Customer(first.customer_id), "lifecycle_stage").value(), "mql");
+
+  Fold(LeadStatus("crm", "l1", kT0 - kMinute, "anna@corp.de", v1::LIFECYCLE_STAGE_LEAD));
+  EXPECT_EQ(Customer(first.customer_id).lifecycle_stage(), v1::LIFECYCLE_STAGE_MQL);
+
+  Fold(LeadStatus("crm", "l2", kT0 + kMinute, "anna@corp.de", v1::LIFECYCLE_STAGE_SQL));
+  EXPECT_EQ(Customer(first.customer_id).lifecycle_stage(), v1::LIFECYCLE_STAGE_SQL);
+  EXPECT_EQ(Field(Customer(first.customer_id), "lifecycle_stage").value(), "sql");
+}
+
+TEST_F(FoldTest, DuplicateEventIdChangesNothing) {
+  v1::Event event = Contact({.email = "anna@corp.de", .first_name = "Anna"});
+  Fold(event);
+  MemoryState::Tables before = state_.tables();
+
+  Outcome again = Apply(state_, event);
+  EXPECT_EQ(again.verdict, Verdict::kDuplicate);
+  EXPECT_TRUE(again.changes.empty());
+  // Even a different payload under a seen id is a duplicate.
+  event.mutable_customer_upserted()->set_first_name("Other");
+  EXPECT_EQ(Apply(state_, event).verdict, Verdict::kDuplicate);
+  EXPECT_EQ(state_.tables(), before);
+}
+
+TEST_F(FoldTest, FeedbackEventsAreIgnored) {
+  v1::Event event;
+  event.mutable_score_updated()->set_score(80);
+  event.set_customer_key("email:anna@corp.de");
+  Outcome outcome = Apply(state_, Finish(event, "accord", "score-1", 1, kT0));
+  EXPECT_EQ(outcome.verdict, Verdict::kIgnored);
+  EXPECT_TRUE(outcome.changes.empty());
+}
+
+TEST_F(FoldTest, DealVersionGuard) {
+  Fold(Deal("d1", 2, kT0 + kMinute, "anna@corp.de", v1::DEAL_STAGE_PROPOSAL, 500000));
+  Outcome stale =
+      Fold(Deal("d1", 1, kT0 + 2 * kMinute, "anna@corp.de", v1::DEAL_STAGE_PROSPECTING, 100));
+  for (const auto& change : stale.changes) EXPECT_NE(change.table, Table::kDeals);
+  DealState deal = Row<DealState>(Table::kDeals, "crm:d1");
+  EXPECT_EQ(deal.stage(), v1::DEAL_STAGE_PROPOSAL);
+  EXPECT_EQ(deal.amount().minor_units(), 500000);
+  EXPECT_EQ(deal.source_version(), 2u);
+
+  Fold(Deal("d1", 3, kT0 + 3 * kMinute, "anna@corp.de", v1::DEAL_STAGE_CLOSED_WON, 650000));
+  deal = Row<DealState>(Table::kDeals, "crm:d1");
+  EXPECT_EQ(deal.stage(), v1::DEAL_STAGE_CLOSED_WON);
+  EXPECT_EQ(deal.amount().minor_units(), 650000);
+  EXPECT_EQ(deal.created_at_ms(), kT0 + kMinute);
+  EXPECT_EQ(deal.updated_at_ms(), kT0 + 3 * kMinute);
+  EXPECT_EQ(Customer(deal.customer_id()).applied_events(), 3u);
+}
+
+TEST_F(FoldTest, CampaignVersionGuard) {
+  Outcome created = Fold(Campaign("spring", 2, kT0, "Spring B"));
+  EXPECT_EQ(created.customer_id, "");
+  Outcome stale = Fold(Campaign("spring", 1, kT0 + kMinute, "Spring A"));
+  EXPECT_EQ(stale.verdict, Verdict::kApplied);
+  ASSERT_EQ(stale.changes.size(), 1u);  // only the history entry
+  EXPECT_EQ(stale.changes[0].table, Table::kEvents);
+  EXPECT_EQ(Row<CampaignState>(Table::kCampaigns, "spring").name(), "Spring B");
+
+  Fold(Campaign("spring", 3, kT0 + 2 * kMinute, "Spring C"));
+  CampaignState campaign = Row<CampaignState>(Table::kCampaigns, "spring");
+  EXPECT_EQ(campaign.name(), "Spring C");
+  EXPECT_EQ(campaign.source_version(), 3u);
+  EXPECT_TRUE(state_.Rows(Table::kCustomers).empty());
+}
+
+TEST_F(FoldTest, EngagementCountsPerCampaignAndCustomer) {
+  Fold(Engagement("e1", kT0, "anna@corp.de", "spring", v1::ENGAGEMENT_KIND_OPENED));
+  Fold(Engagement("e2", kT0 + 1, "bob@corp.de", "spring", v1::ENGAGEMENT_KIND_OPENED));
+  Outcome click =
+      Fold(Engagement("e3", kT0 + 2, "anna@corp.de", "spring", v1::ENGAGEMENT_KIND_CLICKED));
+  Fold(Engagement("e4", kT0 + 3, "anna@corp.de", "autumn", v1::ENGAGEMENT_KIND_SENT));
+
+  CampaignStats spring = Row<CampaignStats>(Table::kCampaignStats, "spring");
+  ASSERT_GT(spring.counts_by_kind_size(), v1::ENGAGEMENT_KIND_CLICKED);
+  EXPECT_EQ(spring.counts_by_kind(v1::ENGAGEMENT_KIND_OPENED), 2u);
+  EXPECT_EQ(spring.counts_by_kind(v1::ENGAGEMENT_KIND_CLICKED), 1u);
+  EXPECT_EQ(spring.counts_by_kind(v1::ENGAGEMENT_KIND_SENT), 0u);
+  EXPECT_EQ(
+      Row<CampaignStats>(Table::kCampaignStats, "autumn").counts_by_kind(v1::ENGAGEMENT_KIND_SENT),
+      1u);
+  EXPECT_EQ(Customer(click.customer_id).engagements(), 3u);
+}
+
+TEST_F(FoldTest, UnknownEnumValuesDoNotCorruptState) {
+  // proto3 enums are open: values from a newer producer or corrupt input
+  // decode fine and must be folded safely.
+  for (int kind : {-1, 1000}) {
+    Fold(Engagement("x" + std::to_string(kind), kT0, "anna@corp.de", "spring",
+                    static_cast<v1::EngagementKind>(kind)));
+  }
+  CampaignStats stats = Row<CampaignStats>(Table::kCampaignStats, "spring");
+  EXPECT_LE(stats.counts_by_kind_size(), v1::EngagementKind_MAX + 1);
+  ASSERT_GE(stats.counts_by_kind_size(), 1);
+  EXPECT_EQ(stats.counts_by_kind(v1::ENGAGEMENT_KIND_UNSPECIFIED), 2u);
+
+  Outcome known = Fold(Contact({.email = "anna@corp.de", .stage = v1::LIFECYCLE_STAGE_LEAD}));
+  Fold(Contact({.version = 2,
+                .at_ms = kT0 + kMinute,
+                .email = "anna@corp.de",
+                .stage = static_cast<v1::LifecycleStage>(99)}));
+  CustomerState customer = Customer(known.customer_id);
+  EXPECT_EQ(customer.engagements(), 2u);
+  EXPECT_EQ(customer.lifecycle_stage(), v1::LIFECYCLE_STAGE_LEAD);
+  EXPECT_EQ(Field(customer, "lifecycle_stage").value(), "lead");
+}
+
+// --- Determinism ---------------------------------------------------------------
+
+std::vector<v1::Event> History() {
+  return {
+      Campaign("spring", 1, kT0, "Spring"),
+      Contact({.system = "marketing", .record = "m1", .email = "a@corp.de", .first_name = "Anna"}),
+      Contact({.system = "crm", .record = "c1", .at_ms = kT0 + 1, .email = "b@corp.de"}),
+      Deal("d1", 1, kT0 + 2, "carla@corp.de", v1::DEAL_STAGE_PROSPECTING, 100),
+      Engagement("e1", kT0 + 3, "a@corp.de", "spring", v1::ENGAGEMENT_KIND_OPENED),
+      Contact({.record = "m2", .at_ms = kT0 + 4, .email = "test@example.com"}),
+      Contact({.record = "m3", .at_ms = kT0 + 5, .email = "test@example.com"}),
+      Contact({.system = "crm",
+               .record = "c1",
+               .version = 2,
+               .at_ms = kT0 + 6,
+               .email = "b@corp.de",
+               .company = "Beta",
+               .linked = {"marketing:m1"}}),
+      Contact({.record = "m9", .at_ms = kT0 + 7, .email = "carla@corp.de"}),
+      Contact({.record = "m1", .version = 3, .at_ms = kT0 + 8, .email = "a2@corp.de"}),
+      Contact({.record = "m1", .version = 2, .at_ms = kT0 + 9, .email = "a@corp.de"}),  // stale
+      Deal("d1", 2, kT0 + 10, "carla@corp.de", v1::DEAL_STAGE_CLOSED_WON, 200),
+      Engagement("e1", kT0 + 3, "a@corp.de", "spring", v1::ENGAGEMENT_KIND_OPENED),  // dup
+      Campaign("spring", 2, kT0 + 11, "Spring 2"),
+      LeadStatus("crm", "l1", kT0 + 12, "b@corp.de", v1::LIFECYCLE_STAGE_SQL),
+  };
+}
+
+// Folds `events` into a fresh state through an overlay flushed every
+// `batch` events (and at the end).
+MemoryState::Tables FoldInBatches(const std::vector<v1::Event>& events, size_t batch) {
+  MemoryState base;
+  Overlay overlay(base);
+  for (size_t i = 0; i < events.size(); ++i) {
+    Outcome outcome = Apply(overlay, events[i]);
+    overlay.Record(outcome.changes);
+    if ((i + 1) % batch == 0) base.Flush(overlay);
+  }
+  base.Flush(overlay);
+  return base.tables();
+}
+
+TEST(FoldDeterminism, SameHistoryGivesIdenticalTables) {
+  std::vector<v1::Event> events = History();
+  MemoryState first, second;
+  for (const auto& event : events) first.Write(Apply(first, event).changes);
+  for (const auto& event : events) second.Write(Apply(second, event).changes);
+  EXPECT_EQ(first.tables(), second.tables());
+  EXPECT_EQ(first.Rows(Table::kEvents).size(), events.size() - 1);  // one duplicate
+  EXPECT_FALSE(first.Rows(Table::kCustomers).empty());
+}
+
+TEST(FoldDeterminism, BatchingDoesNotChangeTheResult) {
+  std::vector<v1::Event> events = History();
+  MemoryState direct;
+  for (const auto& event : events) direct.Write(Apply(direct, event).changes);
+  const MemoryState::Tables one_batch = FoldInBatches(events, events.size());
+  EXPECT_EQ(one_batch, direct.tables());
+  for (size_t batch : {1, 2, 3, 4, 7})
+    EXPECT_EQ(FoldInBatches(events, batch), one_batch) << "batch size " << batch;
+}
+
+}  // namespace
+}  // namespace accord::fold

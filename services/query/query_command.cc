@@ -137,8 +137,7 @@ void RegisterQueryCommands(CLI::App& app, cli::Context& context) {
       ->capture_default_str();
   summary->callback([options, &context] { QuerySummary(*options, context); });
 
-  auto* hash = app.add_subcommand(
-      "state-hash", "Print the SHA-256 of the folded state");
+  auto* hash = app.add_subcommand("state-hash", "Print the SHA-256 of the folded state");
   hash->footer(
       "Equal histories give equal hashes, whatever the batch sizes or restarts; consumer "
       "offsets are not part of it (docs/state.md).");

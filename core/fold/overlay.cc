@@ -2,24 +2,6 @@
 
 namespace accord::fold {
 
-std::string_view TableName(Table table) {
-  switch (table) {
-    case Table::kCustomers:
-      return "customers";
-    case Table::kIdentity:
-      return "identity";
-    case Table::kDeals:
-      return "deals";
-    case Table::kCampaigns:
-      return "campaigns";
-    case Table::kCampaignStats:
-      return "campaign_stats";
-    case Table::kEvents:
-      return "events";
-  }
-  return "unknown";
-}
-
 std::optional<std::string> Overlay::Get(Table table, std::string_view key) const {
   const auto& pending = pending_[static_cast<int>(table)];
   if (auto it = pending.find(std::string(key)); it != pending.end()) return it->second;

@@ -6,7 +6,9 @@
 #include <rocksdb/write_batch.h>
 
 #include <filesystem>
+#include <map>
 
+#include "core/fold/shard.h"
 #include "core/util/hash.h"
 
 namespace accord::store {
@@ -25,8 +27,8 @@ int MetaIndex() {
   return fold::kTableCount + 1;
 }
 
-std::string OffsetKey(const std::string& topic, int32_t partition) {
-  return topic + "/" + std::to_string(partition);
+std::string OffsetKey(const std::string& stream, int32_t partition) {
+  return stream + "/" + std::to_string(partition);
 }
 
 rocksdb::ColumnFamilyOptions FamilyOptions() {
@@ -121,7 +123,7 @@ void Store::Commit(const fold::Overlay& overlay, const std::vector<PartitionOffs
     }
   }
   for (const auto& offset : offsets)
-    batch.Put(handles_[OffsetsIndex()], OffsetKey(offset.topic, offset.partition),
+    batch.Put(handles_[OffsetsIndex()], OffsetKey(offset.stream, offset.partition),
               std::to_string(offset.next_offset));
   // The WAL makes the batch survive a process crash without fsync; after a
   // power loss the state and its offsets roll back together, and Kafka still
@@ -130,10 +132,10 @@ void Store::Commit(const fold::Overlay& overlay, const std::vector<PartitionOffs
   if (!status.ok()) throw StoreError("write to " + path_ + " failed: " + status.ToString());
 }
 
-std::optional<int64_t> Store::StoredOffset(const std::string& topic, int32_t partition) const {
+std::optional<int64_t> Store::StoredOffset(const std::string& stream, int32_t partition) const {
   std::string value;
   auto status = db_->Get(rocksdb::ReadOptions(), handles_[OffsetsIndex()],
-                         OffsetKey(topic, partition), &value);
+                         OffsetKey(stream, partition), &value);
   if (status.IsNotFound()) return std::nullopt;
   if (!status.ok()) throw StoreError("read from " + path_ + " failed: " + status.ToString());
   return std::stoll(value);
@@ -152,26 +154,59 @@ std::vector<PartitionOffset> Store::AllOffsets() const {
   return out;
 }
 
-void Store::Scan(fold::Table table,
-                 const std::function<bool(std::string_view, std::string_view)>& visit) const {
+void Store::Scan(fold::Table table, const Visitor& visit) const {
+  ScanPrefix(table, "", visit);
+}
+
+void Store::ScanPrefix(fold::Table table, std::string_view prefix, const Visitor& visit) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Handle(table)));
-  for (it->SeekToFirst(); it->Valid(); it->Next())
-    if (!visit(std::string_view(it->key().data(), it->key().size()),
-               std::string_view(it->value().data(), it->value().size())))
-      break;
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    if (!key.starts_with(prefix)) break;
+    if (!visit(key, std::string_view(it->value().data(), it->value().size()))) break;
+  }
   if (!it->status().ok())
     throw StoreError("scan of " + path_ + " failed: " + it->status().ToString());
 }
+
+namespace {
+
+void HashEntries(Sha256& sha, const Store& store, fold::Table table, std::string_view prefix) {
+  store.ScanPrefix(table, prefix, [&](std::string_view key, std::string_view value) {
+    sha.UpdateField(key);
+    sha.UpdateField(value);
+    return true;
+  });
+}
+
+}  // namespace
 
 std::string Store::StateHash() const {
   Sha256 sha;
   for (auto table : fold::kAllTables) {
     sha.UpdateField(fold::TableName(table));
-    Scan(table, [&](std::string_view key, std::string_view value) {
-      sha.UpdateField(key);
-      sha.UpdateField(value);
-      return true;
-    });
+    HashEntries(sha, *this, table, "");
+  }
+  auto digest = sha.Finish();
+  return HexEncode(digest.data(), digest.size());
+}
+
+std::string Store::CombinedStateHash(const std::vector<const Store*>& stores) {
+  // Owner of each shard: the store with the highest offset for its partition.
+  std::map<std::string, std::pair<int64_t, const Store*>> owners;
+  for (const Store* store : stores) {
+    for (const auto& offset : store->AllOffsets()) {
+      auto& owner = owners[fold::ShardPrefix(offset.stream, offset.partition)];
+      if (owner.second == nullptr || offset.next_offset > owner.first)
+        owner = {offset.next_offset, store};
+    }
+  }
+  Sha256 sha;
+  for (auto table : fold::kAllTables) {
+    sha.UpdateField(fold::TableName(table));
+    // Shard prefixes end in '/', so none is a prefix of another and shards in
+    // prefix order are keys in key order.
+    for (const auto& [prefix, owner] : owners) HashEntries(sha, *owner.second, table, prefix);
   }
   auto digest = sha.Finish();
   return HexEncode(digest.data(), digest.size());

@@ -26,9 +26,12 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// A consumer position: the next offset to read from one topic partition.
+// A consumer position: the next offset to read from one partition of a
+// stream. Streams are topics without the configured prefix ("events",
+// "campaigns"), so a state does not depend on the topic prefix it was read
+// under.
 struct PartitionOffset {
-  std::string topic;
+  std::string stream;
   int32_t partition;
   int64_t next_offset;
 };
@@ -51,16 +54,24 @@ class Store : public fold::StateReader {
   void Commit(const fold::Overlay& overlay, const std::vector<PartitionOffset>& offsets);
 
   // Next offset stored for a partition, if any.
-  std::optional<int64_t> StoredOffset(const std::string& topic, int32_t partition) const;
+  std::optional<int64_t> StoredOffset(const std::string& stream, int32_t partition) const;
   std::vector<PartitionOffset> AllOffsets() const;
 
+  using Visitor = std::function<bool(std::string_view key, std::string_view value)>;
   // Visits every key of a table in key order; stop by returning false.
-  void Scan(fold::Table table,
-            const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+  void Scan(fold::Table table, const Visitor& visit) const;
+  // Visits the keys that start with `prefix`, in key order.
+  void ScanPrefix(fold::Table table, std::string_view prefix, const Visitor& visit) const;
 
   // SHA-256 over every fold table's keys and values in key order. Offsets and
   // metadata are excluded: the hash is a function of the folded history only.
   std::string StateHash() const;
+
+  // The hash of the state several projection instances hold together: each
+  // shard (see fold/shard.h) is taken from the store that folded its
+  // partition furthest. Equals StateHash() of one store that folded
+  // everything, since every key the projection writes lies in a shard.
+  static std::string CombinedStateHash(const std::vector<const Store*>& stores);
 
   const std::string& path() const { return path_; }
 

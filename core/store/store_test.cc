@@ -65,32 +65,32 @@ class StoreTest : public ::testing::Test {
 TEST_F(StoreTest, CommitWritesStateAndOffsetsTogether) {
   auto store = OpenFresh("s");
   EXPECT_EQ(store->Get(Table::kCustomers, "c1"), std::nullopt);
-  EXPECT_EQ(store->StoredOffset("accord.events", 0), std::nullopt);
+  EXPECT_EQ(store->StoredOffset("events", 0), std::nullopt);
 
-  Commit(*store, SampleChanges(), {{"accord.events", 0, 42}, {"accord.events", 3, 7}});
+  Commit(*store, SampleChanges(), {{"events", 0, 42}, {"events", 3, 7}});
   EXPECT_EQ(store->Get(Table::kCustomers, "c1"), "customer-1");
   EXPECT_EQ(store->Get(Table::kIdentity, "email:a@corp.de"), "c1");
   EXPECT_EQ(store->Get(Table::kEvents, "e1"), "applied");
   // Tables are separate key spaces.
   EXPECT_EQ(store->Get(Table::kCampaignStats, "spring"), "stats");
   EXPECT_EQ(store->Get(Table::kCustomers, "spring"), std::nullopt);
-  EXPECT_EQ(store->StoredOffset("accord.events", 0), 42);
-  EXPECT_EQ(store->StoredOffset("accord.events", 3), 7);
-  EXPECT_EQ(store->StoredOffset("accord.events", 1), std::nullopt);
+  EXPECT_EQ(store->StoredOffset("events", 0), 42);
+  EXPECT_EQ(store->StoredOffset("events", 3), 7);
+  EXPECT_EQ(store->StoredOffset("events", 1), std::nullopt);
   EXPECT_EQ(store->StoredOffset("other", 0), std::nullopt);
 
   // A later batch overwrites, deletes (empty value) and advances offsets.
   Commit(*store,
          {{Table::kCustomers, "c1", "customer-1b"}, {Table::kCustomers, "c2", std::nullopt}},
-         {{"accord.events", 0, 50}});
+         {{"events", 0, 50}});
   EXPECT_EQ(store->Get(Table::kCustomers, "c1"), "customer-1b");
   EXPECT_EQ(store->Get(Table::kCustomers, "c2"), std::nullopt);
-  EXPECT_EQ(store->StoredOffset("accord.events", 0), 50);
-  EXPECT_EQ(store->StoredOffset("accord.events", 3), 7);
+  EXPECT_EQ(store->StoredOffset("events", 0), 50);
+  EXPECT_EQ(store->StoredOffset("events", 3), 7);
 
   auto offsets = store->AllOffsets();
   ASSERT_EQ(offsets.size(), 2u);
-  EXPECT_EQ(offsets[0].topic, "accord.events");
+  EXPECT_EQ(offsets[0].stream, "events");
   EXPECT_EQ(offsets[0].partition, 0);
   EXPECT_EQ(offsets[0].next_offset, 50);
   EXPECT_EQ(offsets[1].partition, 3);
@@ -122,12 +122,12 @@ TEST_F(StoreTest, ReopenReadOnlySeesCommittedData) {
   std::string hash;
   {
     auto store = OpenFresh("s");
-    Commit(*store, SampleChanges(), {{"accord.events", 1, 9}});
+    Commit(*store, SampleChanges(), {{"events", 1, 9}});
     hash = store->StateHash();
   }
   auto reader = Store::Open(path, Store::Mode::kReadOnly);
   EXPECT_EQ(reader->Get(Table::kDeals, "crm:d1"), "deal");
-  EXPECT_EQ(reader->StoredOffset("accord.events", 1), 9);
+  EXPECT_EQ(reader->StoredOffset("events", 1), 9);
   EXPECT_EQ(reader->StateHash(), hash);
   EXPECT_EQ(reader->path(), path);
 }
@@ -147,17 +147,17 @@ TEST_F(StoreTest, ReadOnlyOpenOfMissingDirectoryNamesThePath) {
 
 TEST_F(StoreTest, StateHashDependsOnContentNotOnBatching) {
   auto whole = OpenFresh("whole");
-  Commit(*whole, SampleChanges(), {{"accord.events", 0, 7}});
+  Commit(*whole, SampleChanges(), {{"events", 0, 7}});
 
   auto pieces = OpenFresh("pieces");
   auto changes = SampleChanges();
   // Same end state in three commits, with a key written and deleted on the way
   // and a value overwritten; offsets differ and must not matter.
   Commit(*pieces, {changes[0], {Table::kCustomers, "c2", "draft"}, {Table::kEvents, "tmp", "x"}},
-         {{"accord.events", 0, 1}});
+         {{"events", 0, 1}});
   Commit(*pieces, {changes[1], changes[2], changes[3], {Table::kEvents, "tmp", std::nullopt}},
-         {{"accord.events", 0, 3}, {"accord.events", 5, 1}});
-  Commit(*pieces, {changes[4], changes[5], changes[6]}, {{"accord.events", 0, 99}});
+         {{"events", 0, 3}, {"events", 5, 1}});
+  Commit(*pieces, {changes[4], changes[5], changes[6]}, {{"events", 0, 99}});
 
   EXPECT_EQ(whole->StateHash(), pieces->StateHash());
   EXPECT_EQ(whole->StateHash().size(), 64u);
@@ -179,10 +179,34 @@ TEST_F(StoreTest, StateHashExcludesOffsets) {
   auto a = OpenFresh("a");
   auto b = OpenFresh("b");
   EXPECT_EQ(a->StateHash(), b->StateHash());
-  Commit(*a, {}, {{"accord.events", 0, 1000}});
+  Commit(*a, {}, {{"events", 0, 1000}});
   EXPECT_EQ(a->StateHash(), b->StateHash());
   Commit(*b, {{Table::kEvents, "e1", "applied"}});
   EXPECT_NE(a->StateHash(), b->StateHash());
+}
+
+// Two instances split six partitions; one of them also holds a stale copy
+// of a partition it folded before a rebalance took it away.
+TEST_F(StoreTest, CombinedHashTakesEachShardFromItsFurthestStore) {
+  auto all = OpenFresh("all");
+  auto first = OpenFresh("first");
+  auto second = OpenFresh("second");
+  auto shard_changes = [](int partition, const std::string& value) {
+    std::string prefix = "events/" + std::to_string(partition) + "/";
+    return std::vector<Change>{{Table::kCustomers, prefix + "c", value},
+                               {Table::kEvents, prefix + "e", value}};
+  };
+  for (int p = 0; p < 6; ++p) {
+    Commit(*all, shard_changes(p, "final" + std::to_string(p)), {{"events", p, 100}});
+    Commit(p < 3 ? *first : *second, shard_changes(p, "final" + std::to_string(p)),
+           {{"events", p, 100}});
+  }
+  Commit(*first, shard_changes(4, "stale"), {{"events", 4, 40}});
+
+  EXPECT_EQ(Store::CombinedStateHash({all.get()}), all->StateHash());
+  EXPECT_EQ(Store::CombinedStateHash({first.get(), second.get()}), all->StateHash());
+  EXPECT_EQ(Store::CombinedStateHash({second.get(), first.get()}), all->StateHash());
+  EXPECT_NE(Store::CombinedStateHash({first.get()}), all->StateHash());
 }
 
 }  // namespace

@@ -32,7 +32,10 @@ void RunProject(const ProjectOptions& options, cli::Context& context) {
   std::signal(SIGTERM, RequestStop);
   spdlog::info("projecting {}.* from {} into {} as group {}", config.kafka.topic_prefix,
                config.kafka.bootstrap_servers, config.store.path, config.project.group_id);
-  auto stats = projector.Run({options.until_caught_up, &stop_requested});
+  Projector::RunOptions run;
+  run.until_caught_up = options.until_caught_up;
+  run.stop = &stop_requested;
+  auto stats = projector.Run(run);
   std::cout << "projected " << stats.messages << " messages in " << stats.batches
             << " batches: " << stats.applied << " applied, " << stats.duplicates << " duplicates, "
             << stats.ignored << " ignored, " << stats.unreadable << " unreadable (skipped)\n";

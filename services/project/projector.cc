@@ -7,6 +7,7 @@
 
 #include "core/events/envelope.h"
 #include "core/fold/fold.h"
+#include "core/fold/shard.h"
 #include "core/kafka/client.h"
 
 namespace accord::project {
@@ -22,7 +23,8 @@ class Projector::Rebalancer : public RdKafka::RebalanceCb {
       for (auto* tp : partitions) {
         // Resume exactly after the last offset whose effect is in the store;
         // Kafka's committed offsets are only a copy for lag tools.
-        auto stored = projector_.store_.StoredOffset(tp->topic(), tp->partition());
+        auto stored =
+            projector_.store_.StoredOffset(projector_.StreamOf(tp->topic()), tp->partition());
         tp->set_offset(stored ? *stored : RdKafka::Topic::OFFSET_BEGINNING);
         assigned.emplace_back(tp->topic(), tp->partition());
         spdlog::info("assigned {}[{}] from offset {}", tp->topic(), tp->partition(),
@@ -62,6 +64,10 @@ Projector::~Projector() {
   if (consumer_) consumer_->close();
 }
 
+std::string Projector::StreamOf(const std::string& topic) const {
+  return topic.substr(config_.kafka.topic_prefix.size() + 1);
+}
+
 void Projector::OnAssign(std::vector<std::pair<std::string, int32_t>> partitions) {
   assigned_.clear();
   at_end_.clear();
@@ -81,13 +87,15 @@ void Projector::FlushBatch() {
   std::vector<store::PartitionOffset> offsets;
   std::vector<RdKafka::TopicPartition*> commits;
   for (const auto& [tp, next] : pending_offsets_) {
-    offsets.push_back({tp.first, tp.second, next});
+    offsets.push_back({StreamOf(tp.first), tp.second, next});
     commits.push_back(RdKafka::TopicPartition::create(tp.first, tp.second, next));
   }
   store_.Commit(overlay_, offsets);
   overlay_.Clear();
   pending_offsets_.clear();
   ++stats_.batches;
+  if (on_batch_) on_batch_({batch_messages_, std::chrono::steady_clock::now() - batch_started_});
+  batch_messages_ = 0;
   // After the WriteBatch, and only as a copy: lag tools read committed offsets.
   consumer_->commitAsync(commits);
   RdKafka::TopicPartition::destroy(commits);
@@ -104,7 +112,9 @@ void Projector::Process(const RdKafka::Message& message) {
     spdlog::warn("skipping message {}[{}]@{}: {}", topic, message.partition(), message.offset(),
                  decoded.reason);
   } else {
-    auto outcome = fold::Apply(overlay_, event);
+    const std::string shard = fold::ShardPrefix(StreamOf(topic), message.partition());
+    auto outcome = fold::Apply(fold::ShardView(overlay_, shard), event);
+    fold::MoveIntoShard(outcome.changes, shard);
     switch (outcome.verdict) {
       case fold::Verdict::kApplied:
         ++stats_.applied;
@@ -129,8 +139,7 @@ ProjectorStats Projector::Run(const RunOptions& options) {
 
   using Clock = std::chrono::steady_clock;
   const auto batch_window = std::chrono::milliseconds(config_.project.batch_max_ms);
-  auto batch_started = Clock::now();
-  size_t batch_messages = 0;
+  on_batch_ = options.on_batch;
   auto last_report = Clock::now();
   uint64_t last_reported_messages = 0;
 
@@ -138,9 +147,9 @@ ProjectorStats Projector::Run(const RunOptions& options) {
     std::unique_ptr<RdKafka::Message> message(consumer_->consume(50));
     switch (message->err()) {
       case RdKafka::ERR_NO_ERROR:
-        if (batch_messages == 0) batch_started = Clock::now();
+        if (batch_messages_ == 0) batch_started_ = Clock::now();
         Process(*message);
-        ++batch_messages;
+        ++batch_messages_;
         at_end_.erase({message->topic_name(), message->partition()});
         break;
       case RdKafka::ERR__PARTITION_EOF:
@@ -156,13 +165,11 @@ ProjectorStats Projector::Run(const RunOptions& options) {
           throw kafka::KafkaError("fatal consumer error: " + message->errstr());
     }
     bool at_end = !assigned_.empty() && at_end_.size() == assigned_.size();
-    if (batch_messages > 0 &&
-        (batch_messages >= static_cast<size_t>(config_.project.batch_max_messages) ||
-         Clock::now() - batch_started >= batch_window || at_end ||
-         message->err() == RdKafka::ERR__TIMED_OUT)) {
+    if (batch_messages_ > 0 &&
+        (batch_messages_ >= static_cast<size_t>(config_.project.batch_max_messages) ||
+         Clock::now() - batch_started_ >= batch_window || at_end ||
+         message->err() == RdKafka::ERR__TIMED_OUT))
       FlushBatch();
-      batch_messages = 0;
-    }
     if (Clock::now() - last_report >= std::chrono::seconds(10)) {
       spdlog::info(
           "projected {} messages ({}/s), {} applied, {} duplicates, {} unreadable", stats_.messages,
@@ -172,7 +179,7 @@ ProjectorStats Projector::Run(const RunOptions& options) {
       last_report = Clock::now();
       last_reported_messages = stats_.messages;
     }
-    if (options.until_caught_up && at_end && batch_messages == 0) break;
+    if (options.until_caught_up && at_end && batch_messages_ == 0) break;
   }
   FlushBatch();
   return stats_;

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -18,6 +20,13 @@ class Message;
 }  // namespace RdKafka
 
 namespace accord::project {
+
+// One batch written: how many messages it held and how long it took from
+// its first message to the end of its RocksDB write.
+struct BatchReport {
+  size_t messages = 0;
+  std::chrono::nanoseconds latency{0};
+};
 
 struct ProjectorStats {
   uint64_t messages = 0;
@@ -43,6 +52,8 @@ class Projector {
     bool until_caught_up = false;
     // Set from a signal handler to stop after the current batch.
     const std::atomic<bool>* stop = nullptr;
+    // Called after every batch write (metrics, benchmarks).
+    std::function<void(const BatchReport&)> on_batch;
   };
   ProjectorStats Run(const RunOptions& options);
 
@@ -54,6 +65,8 @@ class Projector {
 
  private:
   void Process(const RdKafka::Message& message);
+  // "accord.events" -> "events": the stream name shards and offsets use.
+  std::string StreamOf(const std::string& topic) const;
 
   const config::AppConfig& config_;
   store::Store& store_;
@@ -62,6 +75,9 @@ class Projector {
   std::set<std::pair<std::string, int32_t>> assigned_;
   std::set<std::pair<std::string, int32_t>> at_end_;
   ProjectorStats stats_;
+  size_t batch_messages_ = 0;
+  std::chrono::steady_clock::time_point batch_started_;
+  std::function<void(const BatchReport&)> on_batch_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   class Rebalancer;
   std::unique_ptr<Rebalancer> rebalancer_;

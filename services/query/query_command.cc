@@ -7,6 +7,7 @@
 #include "core/fold/codec.h"
 #include "core/store/store.h"
 #include "services/query/render.h"
+#include "services/query/state_query.h"
 
 namespace accord::query {
 namespace {
@@ -25,43 +26,28 @@ std::unique_ptr<store::Store> OpenStore(const std::string& db, cli::Context& con
                             store::Store::Mode::kReadOnly);
 }
 
-std::optional<CustomerState> FindCustomer(const store::Store& store, std::string id) {
-  for (int hops = 0; hops < 64; ++hops) {
-    auto bytes = store.Get(fold::Table::kCustomers, id);
-    if (!bytes) return std::nullopt;
-    auto customer = fold::DecodeState<CustomerState>(*bytes, fold::Table::kCustomers, id);
-    if (customer.merged_into().empty()) return customer;
-    id = customer.merged_into();
-  }
-  return std::nullopt;
-}
-
 void QueryCustomer(const QueryOptions& options, cli::Context& context) {
   auto store = OpenStore(options.db, context);
-  std::string id = options.id;
+  StateQuery query(*store);
+  std::optional<StateQuery::Customer> customer;
   if (!options.email.empty()) {
     auto key = events::EmailIdentityKey(options.email);
     if (!key) throw std::runtime_error("not a usable e-mail address: \"" + options.email + "\"");
-    auto found = store->Get(fold::Table::kIdentity, *key);
-    if (!found) {
-      std::cerr << "no customer with e-mail " << options.email.substr(0) << "\n";
+    customer = query.ByIdentity(*key);
+    if (!customer) {
+      std::cerr << "no customer with e-mail " << options.email << "\n";
       throw cli::ExitCode{3};
     }
-    id = *found;
+  } else {
+    customer = query.ById(options.id);
+    if (!customer) {
+      std::cerr << "no customer with id " << options.id << "\n";
+      throw cli::ExitCode{3};
+    }
   }
-  auto customer = FindCustomer(*store, id);
-  if (!customer) {
-    std::cerr << "no customer with id " << id << "\n";
-    throw cli::ExitCode{3};
-  }
-  auto json = CustomerJson(*customer);
+  auto json = CustomerJson(customer->state);
   nlohmann::ordered_json deals = nlohmann::ordered_json::array();
-  store->Scan(fold::Table::kDeals, [&](std::string_view key, std::string_view value) {
-    auto deal = fold::DecodeState<state::v1::DealState>(value, fold::Table::kDeals, key);
-    if (FindCustomer(*store, deal.customer_id())->customer_id() == customer->customer_id())
-      deals.push_back(DealJson(deal));
-    return true;
-  });
+  for (const auto& deal : query.DealsOf(*customer)) deals.push_back(DealJson(deal));
   json["deals"] = deals;
   std::cout << json.dump(2) << "\n";
 }
@@ -94,7 +80,7 @@ void QuerySummary(const QueryOptions& options, cli::Context& context) {
   store->Scan(fold::Table::kCampaigns, [&](auto, auto) { return ++campaigns, true; });
   nlohmann::ordered_json offsets = nlohmann::ordered_json::object();
   for (const auto& offset : store->AllOffsets())
-    offsets[offset.topic + "[" + std::to_string(offset.partition) + "]"] = offset.next_offset;
+    offsets[offset.stream + "[" + std::to_string(offset.partition) + "]"] = offset.next_offset;
   nlohmann::ordered_json out = {{"customers", customers},
                                 {"customers_merged_away", merged_away},
                                 {"customers_in_several_systems", with_several_sources},
@@ -140,10 +126,26 @@ void RegisterQueryCommands(CLI::App& app, cli::Context& context) {
   auto* hash = app.add_subcommand("state-hash", "Print the SHA-256 of the folded state");
   hash->footer(
       "Equal histories give equal hashes, whatever the batch sizes or restarts; consumer "
-      "offsets are not part of it (docs/state.md).");
-  hash->add_option("--db", options->db, "State directory (default: store.path)");
-  hash->callback(
-      [options, &context] { std::cout << OpenStore(options->db, context)->StateHash() << "\n"; });
+      "offsets are not part of it. Given the state directories of several projection "
+      "instances, it hashes their combined state, each partition's shard taken from the "
+      "instance that folded it furthest (docs/state.md).");
+  auto dbs = std::make_shared<std::vector<std::string>>();
+  hash->add_option("--db", *dbs, "State directory, repeatable (default: store.path)");
+  hash->callback([dbs, &context] {
+    if (dbs->empty()) {
+      std::cout << OpenStore("", context)->StateHash() << "\n";
+      return;
+    }
+    std::vector<std::unique_ptr<store::Store>> stores;
+    std::vector<const store::Store*> views;
+    for (const auto& db : *dbs) {
+      stores.push_back(OpenStore(db, context));
+      views.push_back(stores.back().get());
+    }
+    std::cout << (views.size() == 1 ? views[0]->StateHash()
+                                    : store::Store::CombinedStateHash(views))
+              << "\n";
+  });
 }
 
 }  // namespace accord::query

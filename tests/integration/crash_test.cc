@@ -9,8 +9,8 @@
 
 #include "accord/state/v1/state.pb.h"
 #include "core/events/identity.h"
-#include "core/fold/codec.h"
 #include "core/store/store.h"
+#include "services/query/state_query.h"
 #include "tests/integration/harness.h"
 
 namespace accord::testing {
@@ -100,13 +100,13 @@ TEST(Crash, SigkillMidStreamEndsWithTheCleanPassState) {
   crashed_store->Scan(fold::Table::kCustomers,
                       [&](std::string_view, std::string_view) { return ++customers, true; });
   EXPECT_EQ(customers, static_cast<size_t>(kCustomers));
+  query::StateQuery query(*crashed_store);
   for (int i = 0; i < kCustomers; ++i) {
     auto key = events::EmailIdentityKey("kunde" + std::to_string(i) + "@firma" +
                                         std::to_string(i % 97) + ".de");
-    auto id = crashed_store->Get(fold::Table::kIdentity, *key);
-    ASSERT_TRUE(id) << *key;
-    auto customer = fold::DecodeState<state::v1::CustomerState>(
-        *crashed_store->Get(fold::Table::kCustomers, *id), fold::Table::kCustomers, *id);
+    auto found = query.ByIdentity(*key);
+    ASSERT_TRUE(found) << *key;
+    const auto& customer = found->state;
     ASSERT_EQ(customer.applied_events(), static_cast<uint64_t>(kEventsPerCustomer)) << *key;
     ASSERT_EQ(customer.aliases_size(), 3) << *key;
   }

@@ -1,6 +1,8 @@
 #include "core/fold/fold.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -104,11 +106,20 @@ void RaiseVersion(CustomerState& customer, const std::string& source_key, uint64
             [](const auto& a, const auto& b) { return a.source_key() < b.source_key(); });
 }
 
+// The lifecycle stage is a field like any other (with provenance and the
+// conflict rule); the enum mirrors whichever value won.
+void SyncLifecycle(CustomerState& customer) {
+  if (const FieldValue* field = FindField(customer, "lifecycle_stage"))
+    if (auto stage = events::ParseLifecycleStage(field->value()))
+      customer.set_lifecycle_stage(*stage);
+}
+
 // Folds `absorbed` into `survivor`: every alias, field (by the usual rule),
 // counter and source version carries over.
 void MergeInto(CustomerState& survivor, const CustomerState& absorbed) {
   for (const auto& alias : absorbed.aliases()) AddSorted(survivor.mutable_aliases(), alias);
   for (const auto& field : absorbed.fields()) OfferField(survivor, field);
+  SyncLifecycle(survivor);
   for (const auto& sv : absorbed.source_versions())
     RaiseVersion(survivor, sv.source_key(), sv.version());
   for (const auto& consent : absorbed.consents()) {
@@ -243,8 +254,11 @@ class Folder {
         return std::forward_as_tuple(a.first_seen_ms(), a.customer_id()) <
                std::forward_as_tuple(b.first_seen_ms(), b.customer_id());
       });
+      for (const auto& customer : found) --funnel_current_[customer.lifecycle_stage()];
+      stage_before_ = found.front().lifecycle_stage();
       survivor = std::move(found.front());
       for (size_t i = 1; i < found.size(); ++i) {
+        absorbed_.push_back(found[i].customer_id());
         MergeInto(survivor, found[i]);
         CustomerState redirect;
         redirect.set_customer_id(found[i].customer_id());
@@ -279,16 +293,19 @@ class Folder {
     // proto3 enums are open: a stage this build does not know names nothing.
     if (stage == v1::LIFECYCLE_STAGE_UNSPECIFIED || !v1::LifecycleStage_IsValid(stage)) return;
     OfferField(customer, Candidate("lifecycle_stage", events::LifecycleStageName(stage)));
-    if (auto winner = events::ParseLifecycleStage(FindField(customer, "lifecycle_stage")->value()))
-      customer.set_lifecycle_stage(*winner);
+    SyncLifecycle(customer);
   }
 
   void FoldUpsert(CustomerState& customer) {
     const auto& upsert = event_.customer_upserted();
     const std::string source_key = SourceKey(event_);
-    bool stale = event_.source_version() != 0 &&
-                 event_.source_version() <= StoredVersion(customer, source_key);
-    if (stale) return;  // counted in the history, but an older version never wins
+    const uint64_t stored = StoredVersion(customer, source_key);
+    if (event_.source_version() != 0 && event_.source_version() <= stored) {
+      // Counted in the history, but an older version never wins.
+      note_ = "stale: version " + std::to_string(event_.source_version()) + " of " + source_key +
+              " is not newer than " + std::to_string(stored);
+      return;
+    }
     RaiseVersion(customer, source_key, event_.source_version());
     auto offer = [&](const char* name, bool present, const std::string& value) {
       if (present) OfferField(customer, Candidate(name, value));
@@ -434,15 +451,58 @@ class Folder {
         break;
     }
     outcome_.customer_id = customer.customer_id();
+    AppendTimeline(customer);
+    CountFunnel(customer);
     Put(Table::kCustomers, customer.customer_id(), customer);
+  }
+
+  void AppendTimeline(CustomerState& customer) {
+    state::v1::TimelineEntry entry;
+    entry.set_event_id(event_.event_id());
+    entry.set_kind(std::string(events::PayloadKind(event_)));
+    entry.set_occurred_at_ms(event_.occurred_at_ms());
+    entry.set_source_system(event_.source_system());
+    entry.set_source_record_id(event_.source_record_id());
+    entry.set_source_version(event_.source_version());
+    entry.set_note(note_);
+    for (const auto& id : absorbed_) entry.add_merged_customer_ids(id);
+    Put(Table::kTimeline, TimelineKey(customer.customer_id(), customer.timeline_length()), entry);
+    customer.set_timeline_length(customer.timeline_length() + 1);
+  }
+
+  // Current customers per stage, and how often customers entered each stage.
+  void CountFunnel(const CustomerState& customer) {
+    ++funnel_current_[customer.lifecycle_stage()];
+    std::map<std::string, int64_t> deltas;
+    for (const auto& [stage, delta] : funnel_current_)
+      if (delta != 0) deltas["current/" + events::LifecycleStageName(stage)] += delta;
+    if (customer.lifecycle_stage() != stage_before_ &&
+        customer.lifecycle_stage() != v1::LIFECYCLE_STAGE_UNSPECIFIED)
+      ++deltas["entered/" + events::LifecycleStageName(customer.lifecycle_stage())];
+    for (const auto& [key, delta] : deltas) {
+      auto stored = state_.Get(Table::kFunnel, key);
+      int64_t count = (stored ? std::stoll(*stored) : 0) + delta;
+      PutRaw(Table::kFunnel, key, std::to_string(count));
+    }
   }
 
   const StateReader& state_;
   const v1::Event& event_;
   Outcome outcome_;
+  // What this event did besides its payload, for the timeline.
+  std::string note_;
+  std::vector<std::string> absorbed_;
+  v1::LifecycleStage stage_before_ = v1::LIFECYCLE_STAGE_UNSPECIFIED;
+  std::map<v1::LifecycleStage, int64_t> funnel_current_;
 };
 
 }  // namespace
+
+std::string TimelineKey(std::string_view customer_id, uint64_t sequence) {
+  char digits[24];
+  std::snprintf(digits, sizeof digits, "%010llu", static_cast<unsigned long long>(sequence));
+  return std::string(customer_id) + "/" + digits;
+}
 
 Outcome Apply(const StateReader& state, const v1::Event& event) {
   return Folder(state, event).Run();

@@ -31,4 +31,8 @@ struct Outcome {
 // never depends on anything but the events.
 Outcome Apply(const StateReader& state, const v1::Event& event);
 
+// Key of a customer's n-th timeline entry; entries of one customer sort in
+// order under the prefix "<customer id>/".
+std::string TimelineKey(std::string_view customer_id, uint64_t sequence);
+
 }  // namespace accord::fold

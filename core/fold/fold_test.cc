@@ -531,6 +531,60 @@ MemoryState::Tables FoldInBatches(const std::vector<v1::Event>& events, size_t b
   return base.tables();
 }
 
+TEST_F(FoldTest, TimelineRecordsEveryEventInOrderWithStaleAndMergeNotes) {
+  Fold(Contact({.system = "marketing", .record = "m1", .version = 2, .email = "a@corp.de"}));
+  Fold(Contact({.system = "marketing",
+                .record = "m1",
+                .version = 1,
+                .at_ms = kT0 + kMinute,
+                .email = "a@corp.de"}));
+  Fold(Contact({.system = "crm", .record = "c1", .email = "b@corp.de"}));
+  Fold(Contact({.system = "crm",
+                .record = "c1",
+                .version = 2,
+                .at_ms = kT0 + 2 * kMinute,
+                .email = "b@corp.de",
+                .linked = {"marketing:m1"}}));
+  std::string survivor = IdOf("email:a@corp.de");
+  ASSERT_EQ(IdOf("email:b@corp.de"), survivor);
+  std::string absorbed = Customer(survivor).merged_customer_ids(0);
+
+  auto entry = [&](const std::string& id, uint64_t n) {
+    return Row<state::v1::TimelineEntry>(Table::kTimeline, TimelineKey(id, n));
+  };
+  EXPECT_EQ(Customer(survivor).timeline_length(), 3u);
+  EXPECT_EQ(entry(survivor, 0).kind(), "customer_upserted");
+  EXPECT_EQ(entry(survivor, 0).note(), "");
+  EXPECT_EQ(entry(survivor, 1).note(), "stale: version 1 of marketing:m1 is not newer than 2");
+  EXPECT_EQ(entry(survivor, 2).source_record_id(), "c1");
+  EXPECT_THAT(entry(survivor, 2).merged_customer_ids(), ElementsAre(absorbed));
+  // The absorbed customer's own history stays where it was.
+  EXPECT_EQ(entry(absorbed, 0).source_record_id(), "c1");
+  EXPECT_EQ(TimelineKey("c1", 12), "c1/0000000012");
+}
+
+TEST_F(FoldTest, FunnelCountsCurrentCustomersAndStageEntries) {
+  auto count = [&](const std::string& key) {
+    return std::stoll(state_.Get(Table::kFunnel, key).value_or("0"));
+  };
+  Fold(Contact({.record = "m1", .email = "a@corp.de", .stage = v1::LIFECYCLE_STAGE_LEAD}));
+  Fold(Contact({.record = "m2", .email = "b@corp.de", .stage = v1::LIFECYCLE_STAGE_LEAD}));
+  Fold(LeadStatus("crm", "s1", kT0 + kMinute, "a@corp.de", v1::LIFECYCLE_STAGE_MQL));
+  EXPECT_EQ(count("current/lead"), 1);
+  EXPECT_EQ(count("current/mql"), 1);
+  EXPECT_EQ(count("entered/lead"), 2);
+  EXPECT_EQ(count("entered/mql"), 1);
+  // A merge leaves one customer in the funnel, at the surviving stage.
+  Fold(Contact({.system = "crm",
+                .record = "c9",
+                .at_ms = kT0 + 2 * kMinute,
+                .email = "a@corp.de",
+                .linked = {"marketing:m2"}}));
+  EXPECT_EQ(count("current/lead"), 0);
+  EXPECT_EQ(count("current/mql"), 1);
+  EXPECT_EQ(LiveCustomers().size(), 1u);
+}
+
 TEST(FoldDeterminism, SameHistoryGivesIdenticalTables) {
   std::vector<v1::Event> events = History();
   MemoryState first, second;

@@ -18,6 +18,10 @@ std::string_view TableName(Table table) {
       return "campaign_stats";
     case Table::kEvents:
       return "events";
+    case Table::kTimeline:
+      return "timeline";
+    case Table::kFunnel:
+      return "funnel";
   }
   return "unknown";
 }

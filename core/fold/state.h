@@ -16,10 +16,13 @@ enum class Table : int {
   kCampaigns,      // campaign id -> state.v1.CampaignState
   kCampaignStats,  // campaign id -> state.v1.CampaignStats
   kEvents,         // event id -> state.v1.AppliedEvent
+  kTimeline,       // "<customer id>/<sequence, 10 digits>" -> state.v1.TimelineEntry
+  kFunnel,         // "current/<stage>" and "entered/<stage>" -> count, decimal
 };
-inline constexpr int kTableCount = 6;
+inline constexpr int kTableCount = 8;
 inline constexpr Table kAllTables[] = {Table::kCustomers, Table::kIdentity,      Table::kDeals,
-                                       Table::kCampaigns, Table::kCampaignStats, Table::kEvents};
+                                       Table::kCampaigns, Table::kCampaignStats, Table::kEvents,
+                                       Table::kTimeline,  Table::kFunnel};
 
 std::string_view TableName(Table table);
 

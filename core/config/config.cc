@@ -176,6 +176,7 @@ void ApplyEnvironment(AppConfig& config, const Environment& env) {
   text("ACCORD_STORE_PATH", config.store.path);
   text("ACCORD_PROJECT_GROUP_ID", config.project.group_id);
   text("ACCORD_PROJECT_INSTANCE_ID", config.project.instance_id);
+  text("ACCORD_PROJECT_HTTP_LISTEN", config.project.http_listen);
   number("ACCORD_PROJECT_BATCH_MAX_MESSAGES", config.project.batch_max_messages, 1);
   number("ACCORD_PROJECT_BATCH_MAX_MS", config.project.batch_max_ms, 1);
 }

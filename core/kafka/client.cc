@@ -108,13 +108,20 @@ Publisher::Publisher(const config::KafkaConfig& kafka) : kafka_(kafka) {
 
 Publisher::~Publisher() = default;
 
-void Publisher::Publish(const std::string& topic, const std::string& key,
-                        const std::string& value) {
+void Publisher::Publish(const std::string& topic, const std::string& key, const std::string& value,
+                        const Headers& headers) {
   for (;;) {
+    // produce() takes ownership of the headers only when it succeeds.
+    RdKafka::Headers* kafka_headers = nullptr;
+    if (!headers.empty()) {
+      kafka_headers = RdKafka::Headers::create();
+      for (const auto& [name, header_value] : headers) kafka_headers->add(name, header_value);
+    }
     auto err = producer_->produce(topic, RdKafka::Topic::PARTITION_UA,
                                   RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
-                                  value.size(), key.data(), key.size(), 0, nullptr);
+                                  value.size(), key.data(), key.size(), 0, kafka_headers, nullptr);
     if (err == RdKafka::ERR_NO_ERROR) break;
+    delete kafka_headers;
     // A full local queue is back-pressure, not an error: serve delivery
     // reports until there is room.
     if (err == RdKafka::ERR__QUEUE_FULL) {

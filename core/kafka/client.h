@@ -45,14 +45,17 @@ class Publisher {
   explicit Publisher(const config::KafkaConfig& kafka);
   ~Publisher();
 
-  void Publish(const std::string& topic, const std::string& key, const std::string& value);
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  void Publish(const std::string& topic, const std::string& key, const std::string& value,
+               const Headers& headers = {});
 
   struct Result {
     uint64_t delivered = 0;
     uint64_t failed = 0;
     std::string first_error;
   };
-  // Waits until every published message is acknowledged or has failed.
+  // Waits until every published message is acknowledged or has failed;
+  // the counts are totals since the publisher was created.
   Result Flush();
 
  private:

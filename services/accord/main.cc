@@ -7,6 +7,7 @@
 #include "connectors/csv/import_command.h"
 #include "core/cli/command.h"
 #include "services/admin/topics_command.h"
+#include "services/deadletter/deadletter_command.h"
 #include "services/project/project_command.h"
 #include "services/query/query_command.h"
 
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   accord::project::RegisterProjectCommand(app, context);
   accord::query::RegisterQueryCommands(app, context);
   accord::admin::RegisterTopicsCommand(app, context);
+  accord::deadletter::RegisterDeadletterCommands(app, context);
 
   try {
     app.parse(argc, argv);

@@ -38,7 +38,7 @@ void RunProject(const ProjectOptions& options, cli::Context& context) {
   auto stats = projector.Run(run);
   std::cout << "projected " << stats.messages << " messages in " << stats.batches
             << " batches: " << stats.applied << " applied, " << stats.duplicates << " duplicates, "
-            << stats.ignored << " ignored, " << stats.unreadable << " unreadable (skipped)\n";
+            << stats.ignored << " ignored, " << stats.dead_lettered << " dead-lettered\n";
 }
 
 }  // namespace

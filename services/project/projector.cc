@@ -42,8 +42,31 @@ class Projector::Rebalancer : public RdKafka::RebalanceCb {
   Projector& projector_;
 };
 
-Projector::Projector(const config::AppConfig& config, store::Store& store)
-    : config_(config), store_(store), overlay_(store), rebalancer_(new Rebalancer(*this)) {
+namespace {
+
+constexpr std::string_view DecodeErrorCode(events::DecodeError error) {
+  switch (error) {
+    case events::DecodeError::kNotProtobuf:
+      return "not_protobuf";
+    case events::DecodeError::kFutureSchema:
+      return "future_schema";
+    case events::DecodeError::kInvalid:
+      return "invalid";
+    case events::DecodeError::kNone:
+      break;
+  }
+  return "none";
+}
+
+}  // namespace
+
+Projector::Projector(const config::AppConfig& config, store::Store& store,
+                     metrics::Registry* registry)
+    : config_(config),
+      store_(store),
+      overlay_(store),
+      registry_(registry),
+      rebalancer_(new Rebalancer(*this)) {
   std::map<std::string, std::string> settings = {
       {"group.id", config.project.group_id}, {"enable.auto.commit", "false"},
       {"enable.auto.offset.store", "false"}, {"auto.offset.reset", "earliest"},
@@ -58,6 +81,7 @@ Projector::Projector(const config::AppConfig& config, store::Store& store)
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!consumer_) throw kafka::KafkaError("cannot create Kafka consumer: " + error);
   kafka::RequireReachable(*consumer_, config.kafka);
+  dead_letters_ = std::make_unique<kafka::Publisher>(config.kafka);
 }
 
 Projector::~Projector() {
@@ -72,6 +96,20 @@ void Projector::OnAssign(std::vector<std::pair<std::string, int32_t>> partitions
   assigned_.clear();
   at_end_.clear();
   assigned_.insert(partitions.begin(), partitions.end());
+  for (const auto& tp : partitions) {
+    auto stored = store_.StoredOffset(StreamOf(tp.first), tp.second);
+    positions_[tp] = stored.value_or(0);
+    if (ready_targets_known_) continue;
+    int64_t low = 0, high = 0;
+    auto err = consumer_->query_watermark_offsets(tp.first, tp.second, &low, &high,
+                                                  config_.kafka.connect_timeout_ms);
+    if (err != RdKafka::ERR_NO_ERROR)
+      throw kafka::KafkaError("cannot read end offset of " + tp.first + "[" +
+                              std::to_string(tp.second) + "]: " + RdKafka::err2str(err));
+    ready_targets_[tp] = high;
+  }
+  ready_targets_known_ = true;
+  UpdateReadiness();
 }
 
 void Projector::OnRevoke() {
@@ -82,8 +120,29 @@ void Projector::OnRevoke() {
   at_end_.clear();
 }
 
+void Projector::UpdateReadiness() {
+  if (ready_.load()) return;
+  for (const auto& [tp, target] : ready_targets_) {
+    auto position = positions_.find(tp);
+    // A partition now served by another instance is that instance's concern.
+    if (!assigned_.count(tp)) continue;
+    if (position == positions_.end() || position->second < target) return;
+  }
+  ready_.store(true);
+  spdlog::info("caught up with the end offsets seen at start: ready");
+}
+
 void Projector::FlushBatch() {
   if (pending_offsets_.empty()) return;
+  // Dead letters first: once the offsets below are stored, the messages that
+  // were parked are never read again, so they must already be safe in Kafka.
+  if (dead_letters_pending_ > 0) {
+    auto result = dead_letters_->Flush();
+    if (result.failed > 0)
+      throw kafka::KafkaError("dead-letter topic did not acknowledge " +
+                              std::to_string(result.failed) + " messages: " + result.first_error);
+    dead_letters_pending_ = 0;
+  }
   std::vector<store::PartitionOffset> offsets;
   std::vector<RdKafka::TopicPartition*> commits;
   for (const auto& [tp, next] : pending_offsets_) {
@@ -91,14 +150,78 @@ void Projector::FlushBatch() {
     commits.push_back(RdKafka::TopicPartition::create(tp.first, tp.second, next));
   }
   store_.Commit(overlay_, offsets);
+  auto latency = std::chrono::steady_clock::now() - batch_started_;
+  for (const auto& [tp, next] : pending_offsets_) positions_[tp] = next;
   overlay_.Clear();
   pending_offsets_.clear();
   ++stats_.batches;
-  if (on_batch_) on_batch_({batch_messages_, std::chrono::steady_clock::now() - batch_started_});
-  batch_messages_ = 0;
   // After the WriteBatch, and only as a copy: lag tools read committed offsets.
   consumer_->commitAsync(commits);
   RdKafka::TopicPartition::destroy(commits);
+  if (registry_) {
+    registry_
+        ->GetHistogram("accord_projection_batch_seconds",
+                       "Time from a batch's first message to its RocksDB write",
+                       {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5})
+        .Observe(std::chrono::duration<double>(latency).count());
+    ReportLag();
+  }
+  if (on_batch_) on_batch_({batch_messages_, latency});
+  batch_messages_ = 0;
+  UpdateReadiness();
+}
+
+void Projector::ReportLag() {
+  for (const auto& tp : assigned_) {
+    int64_t low = 0, high = 0;
+    // Cached from fetch responses: no request to the broker.
+    if (consumer_->get_watermark_offsets(tp.first, tp.second, &low, &high) !=
+            RdKafka::ERR_NO_ERROR ||
+        high < 0)
+      continue;
+    auto position = positions_.find(tp);
+    int64_t lag = high - (position == positions_.end() ? 0 : position->second);
+    registry_
+        ->GetGauge("accord_projection_consumer_lag",
+                   "Messages in the partition not yet folded into this instance's state",
+                   {{"topic", tp.first}, {"partition", std::to_string(tp.second)}})
+        .Set(static_cast<double>(std::max<int64_t>(lag, 0)));
+  }
+}
+
+void Projector::Count(const std::string& topic, std::string_view outcome) {
+  if (registry_)
+    registry_
+        ->GetCounter("accord_projection_events_total",
+                     "Messages the projection consumed, by topic and outcome",
+                     {{"topic", topic}, {"outcome", std::string(outcome)}})
+        .Add();
+}
+
+void Projector::DeadLetter(const RdKafka::Message& message, const events::Decoded& decoded) {
+  const std::string topic = message.topic_name();
+  const std::string source =
+      topic + "/" + std::to_string(message.partition()) + "/" + std::to_string(message.offset());
+  spdlog::warn("dead-lettering message {}[{}]@{}: {}", topic, message.partition(), message.offset(),
+               decoded.reason);
+  std::string key = message.key() ? *message.key() : std::string();
+  std::string value(static_cast<const char*>(message.payload()), message.len());
+  // The id makes a dead letter re-published after a crash recognisable.
+  dead_letters_->Publish(events::Topics(config_.kafka.topic_prefix).deadletter, key, value,
+                         {{"accord.deadletter.id", source},
+                          {"accord.reason", decoded.reason},
+                          {"accord.reason.code", std::string(DecodeErrorCode(decoded.error))},
+                          {"accord.source.topic", topic},
+                          {"accord.source.partition", std::to_string(message.partition())},
+                          {"accord.source.offset", std::to_string(message.offset())}});
+  ++dead_letters_pending_;
+  ++stats_.dead_lettered;
+  if (registry_)
+    registry_
+        ->GetCounter("accord_projection_deadletters_total",
+                     "Messages parked in the dead-letter topic, by reason",
+                     {{"reason", std::string(DecodeErrorCode(decoded.error))}})
+        .Add();
 }
 
 void Projector::Process(const RdKafka::Message& message) {
@@ -108,9 +231,8 @@ void Projector::Process(const RdKafka::Message& message) {
   auto decoded = events::DecodeEvent(
       std::string_view(static_cast<const char*>(message.payload()), message.len()), event);
   if (decoded.error != events::DecodeError::kNone) {
-    ++stats_.unreadable;
-    spdlog::warn("skipping message {}[{}]@{}: {}", topic, message.partition(), message.offset(),
-                 decoded.reason);
+    DeadLetter(message, decoded);
+    Count(topic, "dead_lettered");
   } else {
     const std::string shard = fold::ShardPrefix(StreamOf(topic), message.partition());
     auto outcome = fold::Apply(fold::ShardView(overlay_, shard), event);
@@ -118,12 +240,15 @@ void Projector::Process(const RdKafka::Message& message) {
     switch (outcome.verdict) {
       case fold::Verdict::kApplied:
         ++stats_.applied;
+        Count(topic, "applied");
         break;
       case fold::Verdict::kDuplicate:
         ++stats_.duplicates;
+        Count(topic, "duplicate");
         break;
       case fold::Verdict::kIgnored:
         ++stats_.ignored;
+        Count(topic, "ignored");
         break;
     }
     overlay_.Record(outcome.changes);
@@ -172,10 +297,11 @@ ProjectorStats Projector::Run(const RunOptions& options) {
       FlushBatch();
     if (Clock::now() - last_report >= std::chrono::seconds(10)) {
       spdlog::info(
-          "projected {} messages ({}/s), {} applied, {} duplicates, {} unreadable", stats_.messages,
+          "projected {} messages ({}/s), {} applied, {} duplicates, {} dead-lettered",
+          stats_.messages,
           (stats_.messages - last_reported_messages) /
               std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - last_report).count(),
-          stats_.applied, stats_.duplicates, stats_.unreadable);
+          stats_.applied, stats_.duplicates, stats_.dead_lettered);
       last_report = Clock::now();
       last_reported_messages = stats_.messages;
     }

@@ -11,7 +11,10 @@
 #include <utility>
 
 #include "core/config/config.h"
+#include "core/events/envelope.h"
 #include "core/fold/overlay.h"
+#include "core/kafka/client.h"
+#include "core/metrics/metrics.h"
 #include "core/store/store.h"
 
 namespace RdKafka {
@@ -33,7 +36,7 @@ struct ProjectorStats {
   uint64_t applied = 0;
   uint64_t duplicates = 0;
   uint64_t ignored = 0;
-  uint64_t unreadable = 0;
+  uint64_t dead_lettered = 0;
   uint64_t batches = 0;
 };
 
@@ -44,7 +47,10 @@ struct ProjectorStats {
 // folds one twice.
 class Projector {
  public:
-  Projector(const config::AppConfig& config, store::Store& store);
+  // `registry` (optional) receives the projection's metrics: events by
+  // outcome, dead letters, batch latency, consumer lag per partition.
+  Projector(const config::AppConfig& config, store::Store& store,
+            metrics::Registry* registry = nullptr);
   ~Projector();
 
   struct RunOptions {
@@ -57,6 +63,10 @@ class Projector {
   };
   ProjectorStats Run(const RunOptions& options);
 
+  // True once every partition assigned at the first assignment has been
+  // folded up to the end offset it had then. Safe to call from any thread.
+  bool Ready() const { return ready_.load(); }
+
   // Called by the rebalance handler.
   void OnAssign(std::vector<std::pair<std::string, int32_t>> partitions);
   void OnRevoke();
@@ -65,6 +75,12 @@ class Projector {
 
  private:
   void Process(const RdKafka::Message& message);
+  // Parks a message that cannot be folded in the dead-letter topic, with
+  // headers naming the reason and where it came from.
+  void DeadLetter(const RdKafka::Message& message, const events::Decoded& decoded);
+  void Count(const std::string& topic, std::string_view outcome);
+  void ReportLag();
+  void UpdateReadiness();
   // "accord.events" -> "events": the stream name shards and offsets use.
   std::string StreamOf(const std::string& topic) const;
 
@@ -78,6 +94,15 @@ class Projector {
   size_t batch_messages_ = 0;
   std::chrono::steady_clock::time_point batch_started_;
   std::function<void(const BatchReport&)> on_batch_;
+  metrics::Registry* registry_;
+  std::atomic<bool> ready_{false};
+  // End offsets at the first assignment; readiness means reaching them.
+  std::map<std::pair<std::string, int32_t>, int64_t> ready_targets_;
+  bool ready_targets_known_ = false;
+  // Next offset folded into the store, per assigned partition.
+  std::map<std::pair<std::string, int32_t>, int64_t> positions_;
+  std::unique_ptr<kafka::Publisher> dead_letters_;
+  size_t dead_letters_pending_ = 0;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   class Rebalancer;
   std::unique_ptr<Rebalancer> rebalancer_;

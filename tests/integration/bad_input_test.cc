@@ -4,37 +4,84 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/integration/harness.h"
 
 namespace accord::testing {
 namespace {
 
-TEST(BadInput, UnreadableMessagesAreSkippedAndCounted) {
-  auto topics = CreateTopics("poison", 1);
+std::vector<nlohmann::json> DeadLetters(const Topics& topics) {
+  auto listed = RunAccord({"deadletter", "list", "--format", "json"}, topics.prefix);
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  std::vector<nlohmann::json> letters;
+  std::istringstream lines(listed.out);
+  for (std::string line; std::getline(lines, line);) letters.push_back(nlohmann::json::parse(line));
+  return letters;
+}
+
+TEST(BadInput, PoisonMessagesAreDeadLetteredAndTheRestIsFolded) {
+  auto topics = CreateTopics("poison", 3);
   std::vector<v1::Event> good;
-  for (int i = 0; i < 20; ++i)
+  for (int i = 0; i < 300; ++i)
     good.push_back(ContactEvent("crm", "R-" + std::to_string(i), 1, 1735689600000 + i,
                                 "person" + std::to_string(i) + "@betrieb.de", "Schröder"));
-  PublishEvents(topics, {good.begin(), good.begin() + 10});
+  PublishEvents(topics, {good.begin(), good.begin() + 100});
   PublishRaw(topics, "email:x@betrieb.de", "\xff\xfe not a protobuf");
+  PublishEvents(topics, {good.begin() + 100, good.begin() + 200});
   v1::Event future = good[0];
   future.set_schema_version(99);
   future.set_event_id("future");
-  PublishRaw(topics, "email:x@betrieb.de", future.SerializeAsString());
-  PublishEvents(topics, {good.begin() + 10, good.end()});
+  PublishRaw(topics, "email:y@betrieb.de", future.SerializeAsString());
+  v1::Event junk_key = good[1];
+  junk_key.set_customer_key("email:null");
+  junk_key.set_event_id("junk");
+  PublishRaw(topics, "email:null", junk_key.SerializeAsString());
+  PublishEvents(topics, {good.begin() + 200, good.end()});
 
   TempDir dir;
   auto result = RunAccord({"project", "--db", dir / "state", "--until-caught-up"}, topics.prefix);
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_NE(result.out.find("projected 22 messages"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("20 applied"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("2 unreadable"), std::string::npos) << result.out;
-  // The log names where each skipped message sits.
-  EXPECT_NE(result.err.find(topics.names.events + "[0]@10: not a protobuf"), std::string::npos)
-      << result.err;
-  EXPECT_NE(result.err.find(topics.names.events + "[0]@11: schema_version 99"), std::string::npos)
-      << result.err;
+  EXPECT_NE(result.out.find("projected 303 messages"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("300 applied"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("3 dead-lettered"), std::string::npos) << result.out;
+
+  auto letters = DeadLetters(topics);
+  ASSERT_EQ(letters.size(), 3u);
+  std::map<std::string, nlohmann::json> by_code;
+  for (const auto& letter : letters) by_code[letter["reason_code"]] = letter;
+  ASSERT_EQ(by_code.size(), 3u);
+  EXPECT_EQ(by_code["not_protobuf"]["key"], "email:x@betrieb.de");
+  EXPECT_EQ(by_code["not_protobuf"]["source_topic"], topics.names.events);
+  EXPECT_NE(by_code["future_schema"]["reason"].get<std::string>().find("schema_version 99"),
+            std::string::npos);
+  EXPECT_NE(by_code["invalid"]["reason"].get<std::string>().find("customer_key"),
+            std::string::npos);
+  // The id names where the original sits, so an operator can find it.
+  for (const auto& [code, letter] : by_code)
+    EXPECT_EQ(letter["id"], letter["source_topic"].get<std::string>() + "/" +
+                                letter["source_partition"].get<std::string>() + "/" +
+                                letter["source_offset"].get<std::string>());
+
+  // Re-driving puts the message back on its topic; still unreadable, it is
+  // parked again, and nothing else changes.
+  auto hash = RunAccord({"state-hash", "--db", dir / "state"}, topics.prefix).out;
+  auto redrive =
+      RunAccord({"deadletter", "redrive", "--reason-code", "not_protobuf"}, topics.prefix);
+  ASSERT_EQ(redrive.exit_code, 0) << redrive.err;
+  EXPECT_NE(redrive.out.find("redrove 1 of 3 dead letters"), std::string::npos) << redrive.out;
+  auto again = RunAccord({"project", "--db", dir / "state", "--until-caught-up"}, topics.prefix);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("projected 1 messages"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("1 dead-lettered"), std::string::npos) << again.out;
+  EXPECT_EQ(DeadLetters(topics).size(), 4u);
+  EXPECT_EQ(RunAccord({"state-hash", "--db", dir / "state"}, topics.prefix).out, hash);
+
+  auto refused = RunAccord({"deadletter", "redrive"}, topics.prefix);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("--all"), std::string::npos) << refused.err;
 }
 
 TEST(BadInput, MissingBrokerIsAClearBoundedError) {

@@ -102,6 +102,13 @@ class FileReader {
           else
             Unknown(value, name + "." + key);
         });
+      } else if (name == "fold") {
+        ForEach(body, name, [&](const std::string& key, const YAML::Node& value) {
+          if (key == "field_rules")
+            ReadFieldRules(value);
+          else
+            Unknown(value, name + "." + key);
+        });
       } else if (name == "project") {
         ForEach(body, name, [&](const std::string& key, const YAML::Node& value) {
           if (key == "group_id")
@@ -140,6 +147,21 @@ class FileReader {
   [[noreturn]] void Unknown(const YAML::Node& node, const std::string& key) const {
     throw ConfigError(Where(path_, node) + ": unknown key " + key +
                       " (see docs/configuration.md for the keys Accord reads)");
+  }
+
+  void ReadFieldRules(const YAML::Node& node) {
+    ForEach(node, "fold.field_rules", [&](const std::string& field, const YAML::Node& value) {
+      fold::FieldRule rule;
+      try {
+        rule = fold::ParseFieldRule(Scalar(value, field));
+      } catch (const std::invalid_argument& e) {
+        throw ConfigError(Where(path_, value) + ": fold.field_rules." + field + ": " + e.what());
+      }
+      if (field == "default")
+        config_.fold.rules.default_rule = rule;
+      else
+        config_.fold.rules.fields[field] = rule;
+    });
   }
 
   void ReadProperties(const YAML::Node& node) {

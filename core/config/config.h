@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/fold/rules.h"
+
 namespace accord::config {
 
 // A configuration problem; the message names the file, line or variable, the
@@ -41,10 +43,16 @@ struct ProjectConfig {
   std::string http_listen = "127.0.0.1:8080";
 };
 
+struct FoldConfig {
+  // fold.field_rules: "default" and per-field rules ("phone: prefer crm").
+  fold::Rules rules;
+};
+
 struct AppConfig {
   KafkaConfig kafka;
   StoreConfig store;
   ProjectConfig project;
+  FoldConfig fold;
   std::string log_level = "info";
 };
 

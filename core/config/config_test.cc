@@ -137,6 +137,19 @@ TEST_F(ConfigTest, EnvironmentOverridesTheFile) {
   EXPECT_EQ(config.log_level, "warn");
 }
 
+TEST_F(ConfigTest, FieldRulesAreReadAndCheckedWithTheirLine) {
+  AppConfig config = LoadText(
+      "fold:\n  field_rules:\n    default: prefer crm\n    phone: only crm, erp\n"
+      "    notes: ignore\n");
+  EXPECT_EQ(config.fold.rules.default_rule, fold::ParseFieldRule("prefer crm"));
+  EXPECT_EQ(config.fold.rules.For("phone"), fold::ParseFieldRule("only crm erp"));
+  EXPECT_EQ(config.fold.rules.For("notes").kind, fold::FieldRule::Kind::kIgnore);
+  EXPECT_EQ(config.fold.rules.For("city").kind, fold::FieldRule::Kind::kPrefer);
+  std::string error = ErrorOf("fold:\n  field_rules:\n    phone: always crm\n");
+  EXPECT_NE(error.find(":3: fold.field_rules.phone: unknown rule \"always\""), std::string::npos)
+      << error;
+}
+
 TEST_F(ConfigTest, PropertyEnvironmentVariablesReachLibrdkafka) {
   env_ = {{"ACCORD_KAFKA_PROPERTY_SASL_PASSWORD", "geheim"},
           {"ACCORD_KAFKA_PROPERTY_SECURITY_PROTOCOL", "SASL_SSL"},

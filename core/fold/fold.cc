@@ -39,19 +39,41 @@ std::string SourceKey(const v1::Event& e) {
   return e.source_system() + ":" + e.source_record_id();
 }
 
-// True when `candidate` should replace `current` (see the rule in fold.h).
-bool Wins(const FieldValue& candidate, const FieldValue& current, std::string* rule) {
-  if (candidate.source_system() == current.source_system() &&
-      candidate.source_record_id() == current.source_record_id() &&
-      candidate.source_version() != current.source_version()) {
-    *rule = "source-version";
-    return candidate.source_version() > current.source_version();
-  }
-  *rule = "newest-occurred-at";
+bool Newer(const FieldValue& candidate, const FieldValue& current) {
   return std::forward_as_tuple(candidate.occurred_at_ms(), candidate.source_system(),
                                candidate.source_record_id(), candidate.event_id()) >
          std::forward_as_tuple(current.occurred_at_ms(), current.source_system(),
                                current.source_record_id(), current.event_id());
+}
+
+// Position of the value's source in the rule's list; a blank value never
+// counts as the preferred source having one.
+size_t Rank(const FieldRule& rule, const FieldValue& value) {
+  if (value.value().empty()) return rule.sources.size();
+  auto it = std::find(rule.sources.begin(), rule.sources.end(), value.source_system());
+  return static_cast<size_t>(it - rule.sources.begin());
+}
+
+// True when `candidate` should replace `current` under `rule`; `decided`
+// names the rule that made the difference.
+bool Wins(const FieldRule& rule, const FieldValue& candidate, const FieldValue& current,
+          std::string* decided) {
+  if (candidate.source_system() == current.source_system() &&
+      candidate.source_record_id() == current.source_record_id() &&
+      candidate.source_version() != current.source_version()) {
+    *decided = "source-version";
+    return candidate.source_version() > current.source_version();
+  }
+  if (rule.kind != FieldRule::Kind::kNewest) {
+    size_t candidate_rank = Rank(rule, candidate);
+    size_t current_rank = Rank(rule, current);
+    if (candidate_rank != current_rank) {
+      *decided = rule.Text();
+      return candidate_rank < current_rank;
+    }
+  }
+  *decided = "newest-occurred-at";
+  return Newer(candidate, current);
 }
 
 FieldValue* FindField(CustomerState& customer, std::string_view name) {
@@ -60,11 +82,17 @@ FieldValue* FindField(CustomerState& customer, std::string_view name) {
   return nullptr;
 }
 
-void OfferField(CustomerState& customer, FieldValue candidate) {
+void OfferField(const Rules& rules, CustomerState& customer, FieldValue candidate) {
+  const FieldRule& rule = rules.For(candidate.name());
+  if (rule.kind == FieldRule::Kind::kIgnore) return;
+  if (rule.kind == FieldRule::Kind::kOnly &&
+      std::find(rule.sources.begin(), rule.sources.end(), candidate.source_system()) ==
+          rule.sources.end())
+    return;
   FieldValue* current = FindField(customer, candidate.name());
-  std::string rule = "first-value";
-  if (current && !Wins(candidate, *current, &rule)) return;
-  candidate.set_rule(rule);
+  std::string decided = "first-value";
+  if (current && !Wins(rule, candidate, *current, &decided)) return;
+  candidate.set_rule(decided);
   if (current) {
     *current = std::move(candidate);
     return;
@@ -116,9 +144,9 @@ void SyncLifecycle(CustomerState& customer) {
 
 // Folds `absorbed` into `survivor`: every alias, field (by the usual rule),
 // counter and source version carries over.
-void MergeInto(CustomerState& survivor, const CustomerState& absorbed) {
+void MergeInto(const Rules& rules, CustomerState& survivor, const CustomerState& absorbed) {
   for (const auto& alias : absorbed.aliases()) AddSorted(survivor.mutable_aliases(), alias);
-  for (const auto& field : absorbed.fields()) OfferField(survivor, field);
+  for (const auto& field : absorbed.fields()) OfferField(rules, survivor, field);
   SyncLifecycle(survivor);
   for (const auto& sv : absorbed.source_versions())
     RaiseVersion(survivor, sv.source_key(), sv.version());
@@ -152,7 +180,8 @@ void MergeInto(CustomerState& survivor, const CustomerState& absorbed) {
 
 class Folder {
  public:
-  Folder(const StateReader& state, const v1::Event& event) : state_(state), event_(event) {}
+  Folder(const StateReader& state, const v1::Event& event, const Rules& rules)
+      : state_(state), event_(event), rules_(rules) {}
 
   Outcome Run() {
     if (state_.Get(Table::kEvents, event_.event_id())) {
@@ -259,7 +288,7 @@ class Folder {
       survivor = std::move(found.front());
       for (size_t i = 1; i < found.size(); ++i) {
         absorbed_.push_back(found[i].customer_id());
-        MergeInto(survivor, found[i]);
+        MergeInto(rules_, survivor, found[i]);
         CustomerState redirect;
         redirect.set_customer_id(found[i].customer_id());
         redirect.set_merged_into(survivor.customer_id());
@@ -292,7 +321,7 @@ class Folder {
   void OfferLifecycle(CustomerState& customer, v1::LifecycleStage stage) {
     // proto3 enums are open: a stage this build does not know names nothing.
     if (stage == v1::LIFECYCLE_STAGE_UNSPECIFIED || !v1::LifecycleStage_IsValid(stage)) return;
-    OfferField(customer, Candidate("lifecycle_stage", events::LifecycleStageName(stage)));
+    OfferField(rules_, customer, Candidate("lifecycle_stage", events::LifecycleStageName(stage)));
     SyncLifecycle(customer);
   }
 
@@ -308,11 +337,11 @@ class Folder {
     }
     RaiseVersion(customer, source_key, event_.source_version());
     auto offer = [&](const char* name, bool present, const std::string& value) {
-      if (present) OfferField(customer, Candidate(name, value));
+      if (present) OfferField(rules_, customer, Candidate(name, value));
     };
     if (upsert.has_email()) {
       auto email = events::NormaliseEmail(upsert.email());
-      OfferField(customer, Candidate("email", email.value_or(upsert.email())));
+      OfferField(rules_, customer, Candidate("email", email.value_or(upsert.email())));
     }
     offer("first_name", upsert.has_first_name(), upsert.first_name());
     offer("last_name", upsert.has_last_name(), upsert.last_name());
@@ -488,6 +517,7 @@ class Folder {
 
   const StateReader& state_;
   const v1::Event& event_;
+  const Rules& rules_;
   Outcome outcome_;
   // What this event did besides its payload, for the timeline.
   std::string note_;
@@ -504,8 +534,13 @@ std::string TimelineKey(std::string_view customer_id, uint64_t sequence) {
   return std::string(customer_id) + "/" + digits;
 }
 
+Outcome Apply(const StateReader& state, const v1::Event& event, const Rules& rules) {
+  return Folder(state, event, rules).Run();
+}
+
 Outcome Apply(const StateReader& state, const v1::Event& event) {
-  return Folder(state, event).Run();
+  static const Rules kNewestEverywhere;
+  return Apply(state, event, kNewestEverywhere);
 }
 
 }  // namespace accord::fold

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "accord/v1/event.pb.h"
+#include "core/fold/rules.h"
 #include "core/fold/state.h"
 
 namespace accord::fold {
@@ -26,9 +27,12 @@ struct Outcome {
 // the same history in the same order gives byte-identical state.
 //
 // Field conflicts: within one source record the higher source_version wins
-// (older data never overwrites newer); across records the later occurred_at
-// wins, ties broken by source system, record id and event id so the outcome
-// never depends on anything but the events.
+// (older data never overwrites newer); across records the field's rule
+// decides (rules.h), then the later occurred_at, ties broken by source
+// system, record id and event id so the outcome never depends on anything
+// but the events and the rules.
+Outcome Apply(const StateReader& state, const v1::Event& event, const Rules& rules);
+// With the rule "newest" for every field.
 Outcome Apply(const StateReader& state, const v1::Event& event);
 
 // Key of a customer's n-th timeline entry; entries of one customer sort in

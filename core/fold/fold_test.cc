@@ -585,6 +585,83 @@ TEST_F(FoldTest, FunnelCountsCurrentCustomersAndStageEntries) {
   EXPECT_EQ(LiveCustomers().size(), 1u);
 }
 
+class FoldRulesTest : public FoldTest {
+ protected:
+  Outcome FoldWith(const v1::Event& event) {
+    Outcome outcome = Apply(state_, event, rules_);
+    state_.Write(outcome.changes);
+    return outcome;
+  }
+  Rules rules_;
+};
+
+TEST_F(FoldRulesTest, PreferredSourceWinsOverNewerValuesUnlessBlank) {
+  rules_.fields["company"] = ParseFieldRule("prefer crm");
+  FoldWith(Contact(
+      {.system = "marketing", .record = "m1", .email = "a@corp.de", .company = "Alt GmbH"}));
+  CustomerState customer = Customer(IdOf("email:a@corp.de"));
+  EXPECT_EQ(Field(customer, "company").value(), "Alt GmbH");
+  FoldWith(Contact({.system = "crm",
+                    .record = "c1",
+                    .at_ms = kT0 + kMinute,
+                    .email = "a@corp.de",
+                    .company = "Neu AG"}));
+  // A newer marketing value does not displace the CRM's.
+  FoldWith(Contact({.system = "marketing",
+                    .record = "m1",
+                    .version = 2,
+                    .at_ms = kT0 + 2 * kMinute,
+                    .email = "a@corp.de",
+                    .company = "Neuer KG"}));
+  customer = Customer(IdOf("email:a@corp.de"));
+  EXPECT_EQ(Field(customer, "company").value(), "Neu AG");
+  EXPECT_EQ(Field(customer, "company").rule(), "prefer crm");
+  // A blank CRM value does not count as the CRM having one.
+  FoldWith(Contact({.system = "crm",
+                    .record = "c1",
+                    .version = 2,
+                    .at_ms = kT0 + 3 * kMinute,
+                    .email = "a@corp.de",
+                    .company = ""}));
+  FoldWith(Contact({.system = "marketing",
+                    .record = "m1",
+                    .version = 3,
+                    .at_ms = kT0 + 4 * kMinute,
+                    .email = "a@corp.de",
+                    .company = "Neueste KG"}));
+  EXPECT_EQ(Field(Customer(IdOf("email:a@corp.de")), "company").value(), "Neueste KG");
+}
+
+TEST_F(FoldRulesTest, OnlyAndIgnoreKeepOtherSourcesOut) {
+  rules_.fields["company"] = ParseFieldRule("only crm");
+  rules_.fields["first_name"] = ParseFieldRule("ignore");
+  FoldWith(Contact({.system = "marketing",
+                    .record = "m1",
+                    .email = "a@corp.de",
+                    .first_name = "Anna",
+                    .company = "Alt GmbH"}));
+  CustomerState customer = Customer(IdOf("email:a@corp.de"));
+  for (const auto& field : customer.fields()) {
+    EXPECT_NE(field.name(), "company");
+    EXPECT_NE(field.name(), "first_name");
+  }
+  FoldWith(Contact({.system = "crm", .record = "c1", .email = "a@corp.de", .company = "Neu AG"}));
+  EXPECT_EQ(Field(Customer(IdOf("email:a@corp.de")), "company").value(), "Neu AG");
+  // The history still counts the events whose values were kept out.
+  EXPECT_EQ(Customer(IdOf("email:a@corp.de")).applied_events(), 2u);
+}
+
+TEST(FieldRules, ParseAndText) {
+  EXPECT_EQ(ParseFieldRule("newest").kind, FieldRule::Kind::kNewest);
+  EXPECT_EQ(ParseFieldRule(" Prefer CRM, marketing ").Text(), "prefer crm marketing");
+  EXPECT_EQ(ParseFieldRule("only crm").sources, std::vector<std::string>{"crm"});
+  EXPECT_EQ(ParseFieldRule("ignore").kind, FieldRule::Kind::kIgnore);
+  EXPECT_THROW(ParseFieldRule(""), std::invalid_argument);
+  EXPECT_THROW(ParseFieldRule("prefer"), std::invalid_argument);
+  EXPECT_THROW(ParseFieldRule("newest crm"), std::invalid_argument);
+  EXPECT_THROW(ParseFieldRule("always crm"), std::invalid_argument);
+}
+
 TEST(FoldDeterminism, SameHistoryGivesIdenticalTables) {
   std::vector<v1::Event> events = History();
   MemoryState first, second;

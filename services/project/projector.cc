@@ -235,7 +235,7 @@ void Projector::Process(const RdKafka::Message& message) {
     Count(topic, "dead_lettered");
   } else {
     const std::string shard = fold::ShardPrefix(StreamOf(topic), message.partition());
-    auto outcome = fold::Apply(fold::ShardView(overlay_, shard), event);
+    auto outcome = fold::Apply(fold::ShardView(overlay_, shard), event, config_.fold.rules);
     fold::MoveIntoShard(outcome.changes, shard);
     switch (outcome.verdict) {
       case fold::Verdict::kApplied:

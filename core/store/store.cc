@@ -5,6 +5,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -18,7 +19,7 @@ constexpr std::string_view kOffsetsFamily = "offsets";
 constexpr std::string_view kMetaFamily = "meta";
 constexpr std::string_view kFormatKey = "format_version";
 // Bumped when keys or value encodings change incompatibly.
-constexpr std::string_view kFormatVersion = "1";
+constexpr std::string_view kFormatVersion = "2";
 
 int OffsetsIndex() {
   return fold::kTableCount;
@@ -57,6 +58,20 @@ std::unique_ptr<Store> Store::Open(const std::string& path, Mode mode, bool crea
   families.emplace_back(std::string(kOffsetsFamily), FamilyOptions());
   families.emplace_back(std::string(kMetaFamily), FamilyOptions());
 
+  if (exists) {
+    std::vector<std::string> present;
+    auto listed = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &present);
+    if (!listed.ok()) throw StoreError("cannot open state at " + path + ": " + listed.ToString());
+    for (const auto& family : families) {
+      if (mode == Mode::kReadOnly &&
+          std::find(present.begin(), present.end(), family.name) == present.end())
+        throw StoreError(path + " was written by another version of Accord (no column family " +
+                         family.name +
+                         "); rebuild it by folding the history into a fresh "
+                         "directory");
+    }
+  }
+
   rocksdb::DBOptions options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
@@ -91,7 +106,8 @@ std::unique_ptr<Store> Store::Open(const std::string& path, Mode mode, bool crea
     throw StoreError("cannot read " + path + ": " + status.ToString());
   } else if (format != kFormatVersion) {
     throw StoreError(path + " holds state format " + format + ", this build reads " +
-                     std::string(kFormatVersion));
+                     std::string(kFormatVersion) +
+                     "; rebuild it by folding the history into a fresh directory");
   }
   return store;
 }

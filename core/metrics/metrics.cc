@@ -1,8 +1,8 @@
 #include "core/metrics/metrics.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <sstream>
 #include <stdexcept>
 
 namespace accord::metrics {
@@ -32,12 +32,13 @@ std::string FormatLabels(const Labels& labels, const std::string& extra_name = "
   return out.empty() ? out : out + "}";
 }
 
+// Shortest text that reads back as the same double: "0.0025", not
+// "0.0025000000000000001".
 std::string FormatNumber(double value) {
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  std::ostringstream out;
-  out.precision(17);
-  out << value;
-  return out.str();
+  char buffer[32];
+  auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
 }
 
 }  // namespace

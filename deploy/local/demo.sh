@@ -34,7 +34,8 @@ echo "== import (bad rows go to $demo/*.rejects.csv)"
 
 echo
 echo "== project into $demo/state"
-"$accord" --log-level warn project --db "$demo/state" --group-id accord-demo --until-caught-up
+"$accord" --log-level warn project --db "$demo/state" --group-id accord-demo --until-caught-up \
+  --http-listen ""
 
 echo
 echo "== what was folded"

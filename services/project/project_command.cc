@@ -4,7 +4,10 @@
 
 #include <csignal>
 #include <iostream>
+#include <optional>
 
+#include "core/metrics/metrics.h"
+#include "services/api/http_server.h"
 #include "services/project/projector.h"
 
 namespace accord::project {
@@ -20,14 +23,27 @@ struct ProjectOptions {
   std::string db;
   std::string group_id;
   bool until_caught_up = false;
+  // Set when --http-listen was given (an empty value turns the server off).
+  std::optional<std::string> http_listen;
 };
 
 void RunProject(const ProjectOptions& options, cli::Context& context) {
   config::AppConfig config = context.Config();
   if (!options.db.empty()) config.store.path = options.db;
   if (!options.group_id.empty()) config.project.group_id = options.group_id;
+  if (options.http_listen) config.project.http_listen = *options.http_listen;
+  std::optional<api::ListenAddress> listen;
+  if (!config.project.http_listen.empty())
+    listen = api::ParseListenAddress(config.project.http_listen);
   auto store = store::Store::Open(config.store.path, store::Store::Mode::kReadWrite);
-  Projector projector(config, *store);
+  metrics::Registry registry;
+  Projector projector(config, *store, &registry);
+  // Serves while the projection runs: queries read the store it writes,
+  // /readyz reports whether it has caught up. A port in use fails here,
+  // before anything is folded.
+  api::HttpServer http(
+      *store, [&projector] { return projector.Ready(); }, registry);
+  if (listen) http.Start(listen->host, listen->port);
   std::signal(SIGINT, RequestStop);
   std::signal(SIGTERM, RequestStop);
   spdlog::info("projecting {}.* from {} into {} as group {}", config.kafka.topic_prefix,
@@ -36,6 +52,7 @@ void RunProject(const ProjectOptions& options, cli::Context& context) {
   run.until_caught_up = options.until_caught_up;
   run.stop = &stop_requested;
   auto stats = projector.Run(run);
+  http.Stop();
   std::cout << "projected " << stats.messages << " messages in " << stats.batches
             << " batches: " << stats.applied << " applied, " << stats.duplicates << " duplicates, "
             << stats.ignored << " ignored, " << stats.dead_lettered << " dead-lettered\n";
@@ -58,6 +75,11 @@ void RegisterProjectCommand(CLI::App& app, cli::Context& context) {
                       "Consumer group (default: project.group_id)");
   project->add_flag("--until-caught-up", options->until_caught_up,
                     "Exit once every assigned partition has been folded to its end");
+  auto* http_listen = project->add_option_function<std::string>(
+      "--http-listen", [options](const std::string& value) { options->http_listen = value; },
+      "Serve the query API, /metrics, /healthz and /readyz on host:port; \"\" for no server "
+      "(default: project.http_listen)");
+  http_listen->type_name("HOST:PORT");
   project->callback([options, &context] { RunProject(*options, context); });
 }
 

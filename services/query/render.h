@@ -1,5 +1,11 @@
 #pragma once
 
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "accord/state/v1/state.pb.h"
@@ -10,5 +16,25 @@ namespace accord::query {
 // it came from.
 nlohmann::ordered_json CustomerJson(const state::v1::CustomerState& customer);
 nlohmann::ordered_json DealJson(const state::v1::DealState& deal);
+
+// One timeline entry; `customer_id` is the customer whose timeline recorded
+// it (the customer asked for, or one merged into it).
+nlohmann::ordered_json TimelineEntryJson(const state::v1::TimelineEntry& entry,
+                                         const std::string& customer_id);
+
+// "opened" for ENGAGEMENT_KIND_OPENED; "kind_<n>" for a kind this build does
+// not know.
+std::string EngagementKindName(int kind);
+
+// A campaign's definition (null fields when only engagements are known) and
+// its engagement counts by kind name, every known kind listed.
+nlohmann::ordered_json CampaignJson(const std::string& campaign_id,
+                                    const std::optional<state::v1::CampaignState>& definition,
+                                    const std::vector<uint64_t>& counts_by_kind);
+
+// Funnel counts by stage in lifecycle order; every stage is listed (0 when
+// absent), customers without a stage last as "unspecified" under current.
+nlohmann::ordered_json FunnelJson(const std::map<std::string, int64_t>& current,
+                                  const std::map<std::string, int64_t>& entered);
 
 }  // namespace accord::query

@@ -1,5 +1,9 @@
 #include "services/query/state_query.h"
 
+#include <algorithm>
+#include <charconv>
+#include <tuple>
+
 #include "core/fold/codec.h"
 #include "core/fold/shard.h"
 
@@ -47,6 +51,107 @@ std::vector<state::v1::DealState> StateQuery::DealsOf(const Customer& customer) 
         return true;
       });
   return deals;
+}
+
+std::vector<StateQuery::TimelineItem> StateQuery::TimelineOf(const Customer& customer) const {
+  std::vector<TimelineItem> items;
+  auto collect = [&](const std::string& customer_id) {
+    const std::string prefix = customer.shard + customer_id + "/";
+    store_.ScanPrefix(
+        fold::Table::kTimeline, prefix, [&](std::string_view key, std::string_view value) {
+          TimelineItem item;
+          item.customer_id = customer_id;
+          auto digits = key.substr(prefix.size());
+          auto [end, error] =
+              std::from_chars(digits.data(), digits.data() + digits.size(), item.sequence);
+          if (error != std::errc() || end != digits.data() + digits.size())
+            throw fold::StateError("unreadable timeline key " + std::string(key));
+          item.entry =
+              fold::DecodeState<state::v1::TimelineEntry>(value, fold::Table::kTimeline, key);
+          items.push_back(std::move(item));
+          return true;
+        });
+  };
+  collect(customer.state.customer_id());
+  for (const auto& merged : customer.state.merged_customer_ids()) collect(merged);
+  std::sort(items.begin(), items.end(), [](const TimelineItem& a, const TimelineItem& b) {
+    return std::forward_as_tuple(a.entry.occurred_at_ms(), a.entry.event_id(), a.customer_id,
+                                 a.sequence) < std::forward_as_tuple(b.entry.occurred_at_ms(),
+                                                                     b.entry.event_id(),
+                                                                     b.customer_id, b.sequence);
+  });
+  return items;
+}
+
+std::optional<StateQuery::Deal> StateQuery::DealByKey(const std::string& deal_key) const {
+  std::optional<Deal> newest;
+  for (const auto& shard : shards_) {
+    auto bytes = store_.Get(fold::Table::kDeals, shard + deal_key);
+    if (!bytes) continue;
+    auto deal =
+        fold::DecodeState<state::v1::DealState>(*bytes, fold::Table::kDeals, shard + deal_key);
+    if (newest &&
+        std::forward_as_tuple(deal.source_version(), deal.updated_at_ms()) <=
+            std::forward_as_tuple(newest->state.source_version(), newest->state.updated_at_ms()))
+      continue;
+    newest = Deal{shard, std::move(deal), ""};
+  }
+  if (newest) {
+    auto owner = Resolve(newest->shard, newest->state.customer_id());
+    if (owner) newest->customer_id = owner->customer_id();
+  }
+  return newest;
+}
+
+std::optional<StateQuery::Campaign> StateQuery::CampaignById(const std::string& campaign_id) const {
+  Campaign campaign;
+  for (const auto& shard : shards_) {
+    const std::string key = shard + campaign_id;
+    if (auto bytes = store_.Get(fold::Table::kCampaigns, key)) {
+      auto definition =
+          fold::DecodeState<state::v1::CampaignState>(*bytes, fold::Table::kCampaigns, key);
+      if (!campaign.definition ||
+          std::forward_as_tuple(definition.source_version(), definition.updated_at_ms()) >
+              std::forward_as_tuple(campaign.definition->source_version(),
+                                    campaign.definition->updated_at_ms()))
+        campaign.definition = std::move(definition);
+    }
+    if (auto bytes = store_.Get(fold::Table::kCampaignStats, key)) {
+      auto stats =
+          fold::DecodeState<state::v1::CampaignStats>(*bytes, fold::Table::kCampaignStats, key);
+      campaign.has_stats = true;
+      if (campaign.counts_by_kind.size() < static_cast<size_t>(stats.counts_by_kind_size()))
+        campaign.counts_by_kind.resize(stats.counts_by_kind_size(), 0);
+      for (int kind = 0; kind < stats.counts_by_kind_size(); ++kind)
+        campaign.counts_by_kind[kind] += stats.counts_by_kind(kind);
+    }
+  }
+  if (!campaign.definition && !campaign.has_stats) return std::nullopt;
+  return campaign;
+}
+
+StateQuery::Funnel StateQuery::FunnelTotals() const {
+  Funnel funnel;
+  for (const auto& shard : shards_) {
+    store_.ScanPrefix(
+        fold::Table::kFunnel, shard, [&](std::string_view key, std::string_view value) {
+          auto name = key.substr(shard.size());
+          auto slash = name.find('/');
+          int64_t count = 0;
+          auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), count);
+          if (slash == std::string_view::npos || error != std::errc() ||
+              end != value.data() + value.size())
+            throw fold::StateError("unreadable funnel count at key " + std::string(key));
+          auto kind = name.substr(0, slash);
+          std::string stage(name.substr(slash + 1));
+          if (kind == "current")
+            funnel.current[stage] += count;
+          else if (kind == "entered")
+            funnel.entered[stage] += count;
+          return true;
+        });
+  }
+  return funnel;
 }
 
 }  // namespace accord::query

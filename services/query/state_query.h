@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +14,10 @@ namespace accord::query {
 // Read access to a projection state across its shards (fold/shard.h):
 // lookups by identity or id search every shard the store holds, and merge
 // redirects are followed within the shard.
+//
+// The shards are those the store had offsets for when the query was made; a
+// long-running reader (the HTTP API) makes a new StateQuery per request so it
+// sees partitions assigned since.
 class StateQuery {
  public:
   explicit StateQuery(const store::Store& store);
@@ -24,6 +30,48 @@ class StateQuery {
   std::optional<Customer> ByIdentity(const std::string& identity_key) const;
   std::optional<Customer> ById(const std::string& customer_id) const;
   std::vector<state::v1::DealState> DealsOf(const Customer& customer) const;
+
+  // One entry of a customer's timeline and whose timeline it was recorded in
+  // (the customer itself or one merged into it).
+  struct TimelineItem {
+    std::string customer_id;
+    uint64_t sequence = 0;
+    state::v1::TimelineEntry entry;
+  };
+  // The customer's timeline together with the timelines of every customer
+  // merged into it, ordered by occurred-at, then event id (then recording
+  // customer and sequence, so the order never depends on anything else).
+  std::vector<TimelineItem> TimelineOf(const Customer& customer) const;
+
+  struct Deal {
+    std::string shard;
+    state::v1::DealState state;
+    // The deal's customer after following merge redirects ("" when the
+    // customer record is missing).
+    std::string customer_id;
+  };
+  // By "<system>:<deal id>". A deal found in several shards (its customer's
+  // key moved to another partition) is taken where it is newest.
+  std::optional<Deal> DealByKey(const std::string& deal_key) const;
+
+  struct Campaign {
+    // The definition, newest across shards; none when only engagements with
+    // the campaign have been seen.
+    std::optional<state::v1::CampaignState> definition;
+    // Engagement counts summed over every shard, indexed by
+    // accord.v1.EngagementKind.
+    std::vector<uint64_t> counts_by_kind;
+    bool has_stats = false;
+  };
+  // Nullopt when the campaign is neither defined nor engaged with.
+  std::optional<Campaign> CampaignById(const std::string& campaign_id) const;
+
+  // Funnel counts summed over every shard, by stage name ("mql").
+  struct Funnel {
+    std::map<std::string, int64_t> current;
+    std::map<std::string, int64_t> entered;
+  };
+  Funnel FunnelTotals() const;
 
   const std::vector<std::string>& shards() const { return shards_; }
 

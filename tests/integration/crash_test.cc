@@ -60,15 +60,21 @@ TEST(Crash, SigkillMidStreamEndsWithTheCleanPassState) {
   const std::map<std::string, std::string> small_batches = {
       {"ACCORD_PROJECT_BATCH_MAX_MESSAGES", "250"},
       {"ACCORD_PROJECT_GROUP_ID", topics.prefix + "-crashing"},
-      {"ACCORD_PROJECT_INSTANCE_ID", "crashing-1"}};
+      {"ACCORD_PROJECT_INSTANCE_ID", "crashing-1"},
+      // A member killed in the middle of a rebalance must not hold the group
+      // up for the default five minutes.
+      {"ACCORD_KAFKA_PROPERTY_SESSION_TIMEOUT_MS", "6000"},
+      {"ACCORD_KAFKA_PROPERTY_MAX_POLL_INTERVAL_MS", "15000"}};
 
   std::mt19937 random(20251127);
   int kills = 0;
   for (int round = 0; round < kKills; ++round) {
     // Kill once the store holds a new share of the stream, plus a random
     // extra few messages, so kills land at varying points inside batches.
-    const int64_t target =
-        total * (round + 1) / (kKills + 2) + std::uniform_int_distribution<int64_t>(0, 400)(random);
+    // The shares cover the first half of the stream: the process folds on
+    // while the test notices, and the last kill must still land mid-stream.
+    const int64_t target = total * (round + 1) / (2 * (kKills + 1)) +
+                           std::uniform_int_distribution<int64_t>(0, 400)(random);
     AccordProcess projector({"project", "--db", crashed}, topics.prefix, small_batches);
     ASSERT_TRUE(WaitUntil([&] { return FoldedOffsets(crashed) >= target || !projector.Running(); },
                           std::chrono::seconds(120)))

@@ -62,8 +62,11 @@ TempDir::~TempDir() {
 AccordProcess::AccordProcess(const std::vector<std::string>& args, const std::string& topic_prefix,
                              const std::map<std::string, std::string>& extra_env) {
   const char* binary = ACCORD_BIN;
+  // Port 0: every projection serves its HTTP API on a free port of its own,
+  // so tests running side by side never collide on the default one.
   std::map<std::string, std::string> env = {{"ACCORD_KAFKA_BOOTSTRAP_SERVERS", Bootstrap()},
-                                            {"ACCORD_KAFKA_TOPIC_PREFIX", topic_prefix}};
+                                            {"ACCORD_KAFKA_TOPIC_PREFIX", topic_prefix},
+                                            {"ACCORD_PROJECT_HTTP_LISTEN", "127.0.0.1:0"}};
   for (const auto& [key, value] : extra_env) env[key] = value;
   std::string out = output_ / "stdout", err = output_ / "stderr";
   pid_ = fork();

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "core/metrics/metrics.h"
+#include "core/store/store.h"
+#include "services/api/routes.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace accord::api {
+
+// "host:port" as in project.http_listen: "127.0.0.1:8080", "[::1]:8080",
+// ":8080" (every interface), port 0 for any free port.
+struct ListenAddress {
+  std::string host;
+  int port = 0;
+};
+// Throws config::ConfigError naming the text when it is not host:port.
+ListenAddress ParseListenAddress(std::string_view text);
+
+// The projection's HTTP server: the query API, /metrics, /healthz and
+// /readyz (services/api/routes.h, docs/api.md) on a background thread. It
+// only reads: the store (RocksDB reads are thread-safe, so it serves while
+// the projection writes), the readiness function and the metrics registry,
+// all of which must outlive it.
+class HttpServer {
+ public:
+  HttpServer(const store::Store& store, std::function<bool()> ready,
+             const metrics::Registry& registry);
+  ~HttpServer();  // Stop()s
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts serving in the background; returns once requests are
+  // accepted. Throws std::runtime_error naming the address when it cannot
+  // bind (port in use, not a local address). The socket is exclusive: a
+  // second server on the same port fails instead of sharing it.
+  void Start(const std::string& host, int port);
+  // Stops accepting, finishes the requests in flight and joins the thread.
+  // Safe to call more than once, or without Start().
+  void Stop();
+
+  // The port bound (the one chosen when Start() was given 0); 0 before Start().
+  int port() const { return port_; }
+
+ private:
+  Routes routes_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace accord::api

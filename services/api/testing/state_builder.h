@@ -1,0 +1,156 @@
+#pragma once
+
+// Test support for the API's unit tests: a real RocksDB store in a temporary
+// directory, filled by the real fold, shard by shard, the way the projector
+// does it (fold::Apply on a ShardView over a batch overlay, MoveIntoShard,
+// one Store::Commit per batch with the partition's next offset).
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "accord/v1/event.pb.h"
+#include "core/events/envelope.h"
+#include "core/events/identity.h"
+#include "core/fold/fold.h"
+#include "core/fold/overlay.h"
+#include "core/fold/shard.h"
+#include "core/store/store.h"
+
+namespace accord::api::testing {
+
+constexpr int64_t kT0 = 1741944600000;  // 2025-03-14T09:30:00.000Z
+constexpr int64_t kMinute = 60'000;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "accord-api-test-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string Sub(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// An empty state, for overlays that only carry writes.
+class NoState : public fold::StateReader {
+ public:
+  std::optional<std::string> Get(fold::Table, std::string_view) const override {
+    return std::nullopt;
+  }
+};
+
+// Fills the envelope as connectors do; call after setting the payload.
+inline v1::Event Finish(v1::Event event, const std::string& system, const std::string& record,
+                        uint64_t version, int64_t at_ms, const std::string& customer_key) {
+  event.set_schema_version(events::kCurrentSchemaVersion);
+  event.set_source_system(system);
+  event.set_source_record_id(record);
+  event.set_source_version(version);
+  event.set_occurred_at_ms(at_ms);
+  event.set_ingested_at_ms(at_ms);
+  event.set_origin(v1::ORIGIN_EXTERNAL);
+  event.set_customer_key(customer_key);
+  event.set_event_id(events::MakeEventId(system, record, version, events::PayloadKind(event)));
+  return event;
+}
+
+struct ContactSpec {
+  std::string system = "marketing";
+  std::string record = "m1";
+  uint64_t version = 1;
+  int64_t at_ms = kT0;
+  std::string email;
+  std::optional<std::string> last_name = std::nullopt;
+  v1::LifecycleStage stage = v1::LIFECYCLE_STAGE_UNSPECIFIED;
+  std::vector<std::string> linked = {};
+};
+
+inline v1::Event Contact(const ContactSpec& spec) {
+  v1::Event event;
+  auto* upsert = event.mutable_customer_upserted();
+  upsert->set_email(spec.email);
+  if (spec.last_name) upsert->set_last_name(*spec.last_name);
+  upsert->set_lifecycle_stage(spec.stage);
+  for (const auto& id : spec.linked) upsert->add_linked_source_ids(id);
+  return Finish(std::move(event), spec.system, spec.record, spec.version, spec.at_ms,
+                *events::EmailIdentityKey(spec.email));
+}
+
+inline v1::Event Engagement(const std::string& record, int64_t at_ms, const std::string& email,
+                            const std::string& campaign, v1::EngagementKind kind) {
+  v1::Event event;
+  event.mutable_campaign_engagement()->set_campaign_id(campaign);
+  event.mutable_campaign_engagement()->set_kind(kind);
+  return Finish(std::move(event), "marketing", record, 1, at_ms, *events::EmailIdentityKey(email));
+}
+
+inline v1::Event Deal(const std::string& deal_id, uint64_t version, int64_t at_ms,
+                      const std::string& email, v1::DealStage stage, int64_t amount_minor) {
+  v1::Event event;
+  auto* deal = event.mutable_deal_upserted();
+  deal->set_deal_id(deal_id);
+  deal->set_name("Deal " + deal_id);
+  deal->set_stage(stage);
+  deal->mutable_amount()->set_minor_units(amount_minor);
+  deal->mutable_amount()->set_currency("EUR");
+  return Finish(std::move(event), "crm", deal_id, version, at_ms, *events::EmailIdentityKey(email));
+}
+
+inline v1::Event Campaign(const std::string& id, uint64_t version, int64_t at_ms,
+                          const std::string& name) {
+  v1::Event event;
+  auto* campaign = event.mutable_campaign_upserted();
+  campaign->set_campaign_id(id);
+  campaign->set_name(name);
+  campaign->set_channel("email");
+  campaign->set_start_date("2025-03-01");
+  campaign->mutable_budget()->set_minor_units(500000);
+  campaign->mutable_budget()->set_currency("EUR");
+  return Finish(std::move(event), "marketing", id, version, at_ms, "campaign:" + id);
+}
+
+// Folds batches of events into one store, as the projector would have
+// consumed them from (stream, partition).
+class StateBuilder {
+ public:
+  explicit StateBuilder(const std::string& path)
+      : store_(store::Store::Open(path, store::Store::Mode::kReadWrite)) {}
+
+  // One batch: every event folded in order, then one commit with the
+  // partition's next offset.
+  void Fold(const std::string& stream, int32_t partition, const std::vector<v1::Event>& events) {
+    const std::string shard = fold::ShardPrefix(stream, partition);
+    fold::Overlay overlay(*store_);
+    int64_t& next = next_offsets_[{stream, partition}];
+    for (const auto& event : events) {
+      auto outcome = fold::Apply(fold::ShardView(overlay, shard), event);
+      fold::MoveIntoShard(outcome.changes, shard);
+      overlay.Record(outcome.changes);
+      ++next;
+    }
+    store_->Commit(overlay, {{stream, partition, next}});
+  }
+
+  store::Store& store() { return *store_; }
+
+ private:
+  std::unique_ptr<store::Store> store_;
+  std::map<std::pair<std::string, int32_t>, int64_t> next_offsets_;
+};
+
+}  // namespace accord::api::testing

@@ -118,8 +118,8 @@ const std::string* RowMapper::Cell(const Record& row, const char* column) const 
   return &row.fields[it->second];
 }
 
-bool RowMapper::FillEnvelope(const Record& row, const std::string& record_column, v1::Event& event,
-                             Rejection& rejection) const {
+bool RowMapper::ParseSource(const Record& row, const std::string& record_column,
+                            events::SourceChange& change, Rejection& rejection) const {
   std::string system = Lower(Trim(*Cell(row, "source_system")));
   std::string record_id = Trim(*Cell(row, record_column.c_str()));
   if (events::IsJunkIdentifier(system)) {
@@ -150,12 +150,7 @@ bool RowMapper::FillEnvelope(const Record& row, const std::string& record_column
     rejection = {"updated_at", "not an ISO 8601 date-time: \"" + when + "\""};
     return false;
   }
-  event.set_schema_version(events::kCurrentSchemaVersion);
-  event.set_source_system(system);
-  event.set_source_record_id(record_id);
-  event.set_source_version(version);
-  event.set_occurred_at_ms(*occurred);
-  event.set_origin(v1::ORIGIN_EXTERNAL);
+  change = {system, record_id, version, *occurred};
   return true;
 }
 
@@ -172,29 +167,29 @@ std::optional<v1::Event> RowMapper::Map(const Record& row, int64_t ingested_at_m
       return std::nullopt;
     }
   }
+  events::SourceChange change;
   std::optional<v1::Event> event;
   switch (kind_) {
     case Kind::kContacts:
-      event = MapContact(row, rejection);
+      event = MapContact(row, change, rejection);
       break;
     case Kind::kCampaigns:
-      event = MapCampaign(row, rejection);
+      event = MapCampaign(row, change, rejection);
       break;
     case Kind::kDeals:
-      event = MapDeal(row, rejection);
+      event = MapDeal(row, change, rejection);
       break;
   }
   if (!event) return std::nullopt;
+  events::StampEnvelope(*event, change);
   event->set_ingested_at_ms(ingested_at_ms);
-  event->set_event_id(events::MakeEventId(event->source_system(), event->source_record_id(),
-                                          event->source_version(), events::PayloadKind(*event)));
-  event->set_correlation_id(event->event_id());
   return event;
 }
 
-std::optional<v1::Event> RowMapper::MapContact(const Record& row, Rejection& rejection) const {
+std::optional<v1::Event> RowMapper::MapContact(const Record& row, events::SourceChange& change,
+                                               Rejection& rejection) const {
   v1::Event event;
-  if (!FillEnvelope(row, "record_id", event, rejection)) return std::nullopt;
+  if (!ParseSource(row, "record_id", change, rejection)) return std::nullopt;
   auto* upsert = event.mutable_customer_upserted();
   std::optional<std::string> email_key;
   if (const auto* email = Cell(row, "email"); email && !Trim(*email).empty()) {
@@ -225,16 +220,17 @@ std::optional<v1::Event> RowMapper::MapContact(const Record& row, Rejection& rej
     }
     upsert->set_lifecycle_stage(*parsed);
   }
-  auto source_key = events::SourceIdentityKey(event.source_system(), event.source_record_id());
+  auto source_key = events::SourceIdentityKey(change.system, change.record_id);
   event.set_customer_key(email_key ? *email_key : *source_key);
   return event;
 }
 
-std::optional<v1::Event> RowMapper::MapCampaign(const Record& row, Rejection& rejection) const {
+std::optional<v1::Event> RowMapper::MapCampaign(const Record& row, events::SourceChange& change,
+                                                Rejection& rejection) const {
   v1::Event event;
-  if (!FillEnvelope(row, "campaign_id", event, rejection)) return std::nullopt;
+  if (!ParseSource(row, "campaign_id", change, rejection)) return std::nullopt;
   auto* campaign = event.mutable_campaign_upserted();
-  campaign->set_campaign_id(event.source_record_id());
+  campaign->set_campaign_id(change.record_id);
   campaign->set_name(Trim(*Cell(row, "name")));
   if (const auto* channel = Cell(row, "channel")) campaign->set_channel(Lower(Trim(*channel)));
   if (const auto* start = Cell(row, "start_date"); start && !Trim(*start).empty()) {
@@ -256,9 +252,10 @@ std::optional<v1::Event> RowMapper::MapCampaign(const Record& row, Rejection& re
   return event;
 }
 
-std::optional<v1::Event> RowMapper::MapDeal(const Record& row, Rejection& rejection) const {
+std::optional<v1::Event> RowMapper::MapDeal(const Record& row, events::SourceChange& change,
+                                            Rejection& rejection) const {
   v1::Event event;
-  if (!FillEnvelope(row, "deal_id", event, rejection)) return std::nullopt;
+  if (!ParseSource(row, "deal_id", change, rejection)) return std::nullopt;
   auto email_key = events::EmailIdentityKey(*Cell(row, "contact_email"));
   if (!email_key) {
     rejection = {"contact_email",
@@ -267,7 +264,7 @@ std::optional<v1::Event> RowMapper::MapDeal(const Record& row, Rejection& reject
   }
   event.set_customer_key(*email_key);
   auto* deal = event.mutable_deal_upserted();
-  deal->set_deal_id(event.source_record_id());
+  deal->set_deal_id(change.record_id);
   if (const auto* name = Cell(row, "name")) deal->set_name(Trim(*name));
   auto stage = events::ParseDealStage(Lower(Trim(*Cell(row, "stage"))));
   if (!stage) {

@@ -8,6 +8,7 @@
 
 #include "accord/v1/event.pb.h"
 #include "connectors/csv/csv_reader.h"
+#include "core/events/envelope.h"
 
 namespace accord::connectors::csv {
 
@@ -37,11 +38,15 @@ class RowMapper {
 
  private:
   const std::string* Cell(const Record& row, const char* column) const;
-  bool FillEnvelope(const Record& row, const std::string& record_column, v1::Event& event,
-                    Rejection& rejection) const;
-  std::optional<v1::Event> MapContact(const Record& row, Rejection& rejection) const;
-  std::optional<v1::Event> MapCampaign(const Record& row, Rejection& rejection) const;
-  std::optional<v1::Event> MapDeal(const Record& row, Rejection& rejection) const;
+  // The row's source system, record id, version and time, checked.
+  bool ParseSource(const Record& row, const std::string& record_column,
+                   events::SourceChange& change, Rejection& rejection) const;
+  std::optional<v1::Event> MapContact(const Record& row, events::SourceChange& change,
+                                      Rejection& rejection) const;
+  std::optional<v1::Event> MapCampaign(const Record& row, events::SourceChange& change,
+                                       Rejection& rejection) const;
+  std::optional<v1::Event> MapDeal(const Record& row, events::SourceChange& change,
+                                   Rejection& rejection) const;
 
   Kind kind_;
   size_t width_;

@@ -18,6 +18,18 @@ std::string MakeEventId(std::string_view source_system, std::string_view source_
   return HexEncode(digest.data(), 16);
 }
 
+void StampEnvelope(v1::Event& event, const SourceChange& change) {
+  event.set_schema_version(kCurrentSchemaVersion);
+  event.set_source_system(change.system);
+  event.set_source_record_id(change.record_id);
+  event.set_source_version(change.version);
+  event.set_occurred_at_ms(change.occurred_at_ms);
+  event.set_origin(v1::ORIGIN_EXTERNAL);
+  event.set_event_id(
+      MakeEventId(change.system, change.record_id, change.version, PayloadKind(event)));
+  event.set_correlation_id(event.event_id());
+}
+
 std::string_view PayloadKind(const v1::Event& event) {
   if (event.payload_case() == v1::Event::PAYLOAD_NOT_SET) return "";
   const auto* field = v1::Event::descriptor()->FindFieldByNumber(event.payload_case());

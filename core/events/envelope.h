@@ -19,6 +19,20 @@ inline constexpr uint32_t kCurrentSchemaVersion = 1;
 std::string MakeEventId(std::string_view source_system, std::string_view source_record_id,
                         uint64_t source_version, std::string_view payload_kind);
 
+// One change in a source system: which record, which version, when.
+struct SourceChange {
+  std::string system;
+  std::string record_id;
+  uint64_t version = 0;
+  int64_t occurred_at_ms = 0;
+};
+
+// Fills the envelope of an event from a source system whose payload is set:
+// schema version, source, occurred-at, external origin, and the
+// deterministic event id (also the correlation id). The customer key and
+// ingested-at are the caller's to set.
+void StampEnvelope(v1::Event& event, const SourceChange& change);
+
 // The name of the payload case, e.g. "customer_upserted"; "" when unset.
 std::string_view PayloadKind(const v1::Event& event);
 

@@ -66,12 +66,7 @@ constexpr int64_t kMinute = 60'000;
 // Fills the envelope the way connectors do; call after setting the payload.
 v1::Event Finish(v1::Event event, std::string_view system, std::string_view record,
                  uint64_t version, int64_t at_ms) {
-  event.set_schema_version(events::kCurrentSchemaVersion);
-  event.set_source_system(std::string(system));
-  event.set_source_record_id(std::string(record));
-  event.set_source_version(version);
-  event.set_occurred_at_ms(at_ms);
-  event.set_event_id(events::MakeEventId(system, record, version, events::PayloadKind(event)));
+  events::StampEnvelope(event, {std::string(system), std::string(record), version, at_ms});
   return event;
 }
 

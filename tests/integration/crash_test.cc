@@ -39,17 +39,6 @@ std::vector<v1::Event> Stream() {
   return events;
 }
 
-int64_t FoldedOffsets(const std::string& db) {
-  try {
-    auto store = store::Store::Open(db, store::Store::Mode::kReadOnly);
-    int64_t total = 0;
-    for (const auto& offset : store->AllOffsets()) total += offset.next_offset;
-    return total;
-  } catch (const store::StoreError&) {
-    return 0;  // not created yet
-  }
-}
-
 TEST(Crash, SigkillMidStreamEndsWithTheCleanPassState) {
   auto topics = CreateTopics("crash", 6);
   auto events = Stream();

@@ -13,6 +13,7 @@
 
 #include "core/events/identity.h"
 #include "core/kafka/client.h"
+#include "core/store/store.h"
 
 namespace accord::testing {
 namespace fs = std::filesystem;
@@ -132,6 +133,17 @@ RunResult RunAccord(const std::vector<std::string>& args, const std::string& top
   return {code, process.Stdout(), process.Stderr()};
 }
 
+int64_t FoldedOffsets(const std::string& db) {
+  try {
+    auto store = store::Store::Open(db, store::Store::Mode::kReadOnly);
+    int64_t total = 0;
+    for (const auto& offset : store->AllOffsets()) total += offset.next_offset;
+    return total;
+  } catch (const store::StoreError&) {
+    return 0;  // not created yet
+  }
+}
+
 bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!condition()) {
@@ -143,15 +155,9 @@ bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds
 
 static void FillEnvelope(v1::Event& event, const std::string& system, const std::string& record_id,
                          uint64_t version, int64_t occurred_at_ms, const std::string& email) {
-  event.set_schema_version(events::kCurrentSchemaVersion);
-  event.set_source_system(system);
-  event.set_source_record_id(record_id);
-  event.set_source_version(version);
-  event.set_occurred_at_ms(occurred_at_ms);
-  event.set_ingested_at_ms(occurred_at_ms);
-  event.set_origin(v1::ORIGIN_EXTERNAL);
   event.set_customer_key(*events::EmailIdentityKey(email));
-  event.set_event_id(events::MakeEventId(system, record_id, version, events::PayloadKind(event)));
+  events::StampEnvelope(event, {system, record_id, version, occurred_at_ms});
+  event.set_ingested_at_ms(occurred_at_ms);
 }
 
 v1::Event ContactEvent(const std::string& system, const std::string& record_id, uint64_t version,

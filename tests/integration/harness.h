@@ -73,6 +73,11 @@ struct RunResult {
 RunResult RunAccord(const std::vector<std::string>& args, const std::string& topic_prefix,
                     const std::map<std::string, std::string>& extra_env = {});
 
+// Messages a projection's state directory has folded, summed over its
+// partitions' stored offsets (read while the projection may be writing);
+// 0 while the directory does not exist yet.
+int64_t FoldedOffsets(const std::string& db);
+
 // Polls `condition` until it holds; false when `timeout` passes first.
 bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 

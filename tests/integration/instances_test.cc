@@ -4,22 +4,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include "core/store/store.h"
 #include "tests/integration/harness.h"
 
 namespace accord::testing {
 namespace {
-
-int64_t FoldedOffsets(const std::string& db) {
-  try {
-    auto store = store::Store::Open(db, store::Store::Mode::kReadOnly);
-    int64_t total = 0;
-    for (const auto& offset : store->AllOffsets()) total += offset.next_offset;
-    return total;
-  } catch (const store::StoreError&) {
-    return 0;  // not created yet
-  }
-}
 
 TEST(Instances, SurvivorTakesOverAndCombinedStateEqualsOnePass) {
   auto topics = CreateTopics("instances", 6);

@@ -57,15 +57,9 @@ class NoState : public fold::StateReader {
 // Fills the envelope as connectors do; call after setting the payload.
 inline v1::Event Finish(v1::Event event, const std::string& system, const std::string& record,
                         uint64_t version, int64_t at_ms, const std::string& customer_key) {
-  event.set_schema_version(events::kCurrentSchemaVersion);
-  event.set_source_system(system);
-  event.set_source_record_id(record);
-  event.set_source_version(version);
-  event.set_occurred_at_ms(at_ms);
-  event.set_ingested_at_ms(at_ms);
-  event.set_origin(v1::ORIGIN_EXTERNAL);
   event.set_customer_key(customer_key);
-  event.set_event_id(events::MakeEventId(system, record, version, events::PayloadKind(event)));
+  events::StampEnvelope(event, {system, record, version, at_ms});
+  event.set_ingested_at_ms(at_ms);
   return event;
 }
 

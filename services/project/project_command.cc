@@ -68,8 +68,9 @@ void RegisterProjectCommand(CLI::App& app, cli::Context& context) {
       "SIGTERM, or with --until-caught-up until every assigned partition is folded to its "
       "end. Each batch's state and consumer offsets are written in one RocksDB WriteBatch and "
       "the consumer resumes from them, so a crash at any point loses nothing and folds "
-      "nothing twice. Unreadable messages are logged with topic, partition and offset, "
-      "counted and skipped.");
+      "nothing twice. A message that cannot be folded is parked in <prefix>.deadletter with "
+      "its reason, topic, partition and offset (see accord deadletter), counted, and the "
+      "projection goes on.");
   project->add_option("--db", options->db, "State directory (default: store.path)");
   project->add_option("--group-id", options->group_id,
                       "Consumer group (default: project.group_id)");

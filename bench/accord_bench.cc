@@ -184,10 +184,12 @@ int Run(const Options& options) {
                   config.kafka.topic_prefix.c_str());
       return;
     }
-    auto failure = DeleteTopics(config.kafka, all_topics);
-    if (!failure.empty())
+    try {
+      kafka::DeleteTopics(config.kafka, all_topics);
+    } catch (const std::exception& e) {
       std::printf("note: could not delete the topics %s.*: %s\n", config.kafka.topic_prefix.c_str(),
-                  failure.c_str());
+                  e.what());
+    }
   });
   if (!reuse) {
     kafka::EnsureTopics(config.kafka, all_topics, options.partitions, 1);

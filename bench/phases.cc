@@ -1,6 +1,5 @@
 #include "bench/phases.h"
 
-#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -357,38 +356,6 @@ PhaseResult RunFoldOnly(const config::AppConfig& config, uint64_t events,
   result.summary = "state: " + FormatBytes(result.store_bytes) + " of keys and values (" +
                    state.Describe() + "); event generation not timed";
   return result;
-}
-
-std::string DeleteTopics(const config::KafkaConfig& kafka, const std::vector<std::string>& topics) {
-  auto conf = kafka::MakeConf(kafka, {});
-  std::string error;
-  std::unique_ptr<RdKafka::Producer> admin(RdKafka::Producer::create(conf.get(), error));
-  if (!admin) return "cannot create Kafka client: " + error;
-  rd_kafka_t* rk = admin->c_ptr();
-  std::vector<rd_kafka_DeleteTopic_t*> requests;
-  for (const auto& topic : topics) requests.push_back(rd_kafka_DeleteTopic_new(topic.c_str()));
-  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
-  rd_kafka_DeleteTopics(rk, requests.data(), requests.size(), nullptr, queue);
-  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, kafka.connect_timeout_ms + 5000);
-  std::string failure;
-  if (!event) {
-    failure = "no answer to DeleteTopics";
-  } else if (rd_kafka_event_error(event)) {
-    failure = rd_kafka_event_error_string(event);
-  } else {
-    size_t count = 0;
-    const rd_kafka_topic_result_t** results =
-        rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event), &count);
-    for (size_t i = 0; i < count; ++i)
-      if (rd_kafka_topic_result_error(results[i]) != RD_KAFKA_RESP_ERR_NO_ERROR)
-        failure += std::string(failure.empty() ? "" : "; ") +
-                   rd_kafka_topic_result_name(results[i]) + ": " +
-                   rd_kafka_topic_result_error_string(results[i]);
-  }
-  if (event) rd_kafka_event_destroy(event);
-  rd_kafka_queue_destroy(queue);
-  for (auto* request : requests) rd_kafka_DeleteTopic_destroy(request);
-  return failure;
 }
 
 }  // namespace accord::bench

@@ -71,7 +71,4 @@ PhaseResult RunProjection(const config::AppConfig& config, uint64_t expected_mes
 PhaseResult RunFoldOnly(const config::AppConfig& config, uint64_t events,
                         const BatchPolicy& policy);
 
-// Deletes the topics (best effort; a failure is reported, not thrown).
-std::string DeleteTopics(const config::KafkaConfig& kafka, const std::vector<std::string>& topics);
-
 }  // namespace accord::bench

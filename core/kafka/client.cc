@@ -2,6 +2,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <functional>
+
 namespace accord::kafka {
 
 std::unique_ptr<RdKafka::Conf> MakeConf(const config::KafkaConfig& kafka,
@@ -28,55 +30,111 @@ void RequireReachable(RdKafka::Handle& handle, const config::KafkaConfig& kafka)
                      std::to_string(kafka.connect_timeout_ms) + " ms: " + RdKafka::err2str(err));
 }
 
-void EnsureTopics(const config::KafkaConfig& kafka, const std::vector<std::string>& topics,
-                  int partitions, int replication_factor) {
+namespace {
+
+using TopicResults = const rd_kafka_topic_result_t** (*)(rd_kafka_event_t*, size_t*);
+
+// One admin request about topics: sends it, waits for the answer, and says
+// what failed ("" when every topic succeeded or failed with `tolerated`).
+std::string RunTopicAdmin(const config::KafkaConfig& kafka,
+                          const std::function<void(rd_kafka_t*, rd_kafka_queue_t*)>& send,
+                          TopicResults results_of, rd_kafka_resp_err_t tolerated) {
   auto conf = MakeConf(kafka, {});
   std::string error;
   std::unique_ptr<RdKafka::Producer> admin(RdKafka::Producer::create(conf.get(), error));
   if (!admin) throw KafkaError("cannot create Kafka client: " + error);
   RequireReachable(*admin, kafka);
-  rd_kafka_t* rk = admin->c_ptr();
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(admin->c_ptr());
+  send(admin->c_ptr(), queue);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, kafka.connect_timeout_ms + 5000);
+  std::string failure;
+  if (!event) {
+    failure = "no answer within the connect timeout";
+  } else if (rd_kafka_event_error(event)) {
+    failure = rd_kafka_event_error_string(event);
+  } else {
+    size_t count = 0;
+    const rd_kafka_topic_result_t** results = results_of(event, &count);
+    for (size_t i = 0; i < count; ++i) {
+      auto err = rd_kafka_topic_result_error(results[i]);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != tolerated)
+        failure += std::string(failure.empty() ? "" : "; ") +
+                   rd_kafka_topic_result_name(results[i]) + ": " +
+                   rd_kafka_topic_result_error_string(results[i]);
+    }
+  }
+  if (event) rd_kafka_event_destroy(event);
+  rd_kafka_queue_destroy(queue);
+  return failure;
+}
 
+}  // namespace
+
+void EnsureTopics(const config::KafkaConfig& kafka, const std::vector<std::string>& topics,
+                  int partitions, int replication_factor) {
   std::vector<rd_kafka_NewTopic_t*> requests;
   char errstr[512];
   for (const auto& topic : topics) {
     auto* request =
         rd_kafka_NewTopic_new(topic.c_str(), partitions, replication_factor, errstr, sizeof errstr);
-    if (!request) throw KafkaError("topic " + topic + ": " + errstr);
+    if (!request) {
+      for (auto* made : requests) rd_kafka_NewTopic_destroy(made);
+      throw KafkaError("topic " + topic + ": " + errstr);
+    }
     // The history is the truth: events are kept for ever, so state can always
     // be rebuilt by replay.
     rd_kafka_NewTopic_set_config(request, "retention.ms", "-1");
     requests.push_back(request);
   }
-  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
-  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-  rd_kafka_AdminOptions_set_request_timeout(options, kafka.connect_timeout_ms, errstr,
-                                            sizeof errstr);
-  rd_kafka_CreateTopics(rk, requests.data(), requests.size(), options, queue);
-  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, kafka.connect_timeout_ms + 5000);
   std::string failure;
-  if (!event) {
-    failure = "no answer to CreateTopics within the connect timeout";
-  } else if (rd_kafka_event_error(event)) {
-    failure = rd_kafka_event_error_string(event);
-  } else {
-    size_t count = 0;
-    const rd_kafka_topic_result_t** results =
-        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
-    for (size_t i = 0; i < count; ++i) {
-      auto err = rd_kafka_topic_result_error(results[i]);
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-        failure = std::string(rd_kafka_topic_result_name(results[i])) + ": " +
-                  rd_kafka_topic_result_error_string(results[i]);
-        break;
-      }
-    }
+  rd_kafka_AdminOptions_t* options = nullptr;
+  auto release = [&] {
+    if (options) rd_kafka_AdminOptions_destroy(options);
+    for (auto* request : requests) rd_kafka_NewTopic_destroy(request);
+  };
+  try {
+    failure = RunTopicAdmin(
+        kafka,
+        [&](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+          options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+          rd_kafka_AdminOptions_set_request_timeout(options, kafka.connect_timeout_ms, errstr,
+                                                    sizeof errstr);
+          rd_kafka_CreateTopics(rk, requests.data(), requests.size(), options, queue);
+        },
+        [](rd_kafka_event_t* event, size_t* count) {
+          return rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event),
+                                                     count);
+        },
+        RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS);
+  } catch (...) {
+    release();
+    throw;
   }
-  if (event) rd_kafka_event_destroy(event);
-  rd_kafka_AdminOptions_destroy(options);
-  rd_kafka_queue_destroy(queue);
-  for (auto* request : requests) rd_kafka_NewTopic_destroy(request);
+  release();
   if (!failure.empty()) throw KafkaError("creating topics failed: " + failure);
+}
+
+void DeleteTopics(const config::KafkaConfig& kafka, const std::vector<std::string>& topics) {
+  std::vector<rd_kafka_DeleteTopic_t*> requests;
+  for (const auto& topic : topics) requests.push_back(rd_kafka_DeleteTopic_new(topic.c_str()));
+  std::string failure;
+  try {
+    failure = RunTopicAdmin(
+        kafka,
+        [&](rd_kafka_t* rk, rd_kafka_queue_t* queue) {
+          rd_kafka_DeleteTopics(rk, requests.data(), requests.size(), nullptr, queue);
+        },
+        [](rd_kafka_event_t* event, size_t* count) {
+          return rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event),
+                                                     count);
+        },
+        RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+  } catch (...) {
+    for (auto* request : requests) rd_kafka_DeleteTopic_destroy(request);
+    throw;
+  }
+  for (auto* request : requests) rd_kafka_DeleteTopic_destroy(request);
+  if (!failure.empty()) throw KafkaError("deleting topics failed: " + failure);
 }
 
 void Publisher::DeliveryReports::dr_cb(RdKafka::Message& message) {

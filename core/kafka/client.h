@@ -37,6 +37,10 @@ void RequireReachable(RdKafka::Handle& handle, const config::KafkaConfig& kafka)
 void EnsureTopics(const config::KafkaConfig& kafka, const std::vector<std::string>& topics,
                   int partitions, int replication_factor);
 
+// Deletes the topics (tests and benchmarks clean up after themselves);
+// topics that do not exist are no error.
+void DeleteTopics(const config::KafkaConfig& kafka, const std::vector<std::string>& topics);
+
 // The one producer path every connector uses: idempotent, acks=all, murmur2
 // partitioning (the Java clients' choice, so every client agrees where a key
 // lives). Publish() is asynchronous; Flush() waits for every delivery report.

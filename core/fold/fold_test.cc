@@ -408,6 +408,87 @@ TEST_F(FoldTest, FeedbackEventsAreIgnored) {
   EXPECT_TRUE(outcome.changes.empty());
 }
 
+// An event about the customer keyed by `email`, from the CRM.
+v1::Event AboutCustomer(v1::Event event, std::string_view record, int64_t at_ms,
+                        std::string_view email = "anna@corp.de") {
+  event.set_customer_key(*events::EmailIdentityKey(email));
+  return Finish(std::move(event), "crm", record, 1, at_ms);
+}
+
+TEST_F(FoldTest, ConsentKeepsTheNewestStatementPerChannel) {
+  auto consent = [](const char* channel, bool granted) {
+    v1::Event event;
+    event.mutable_consent_changed()->set_channel(channel);
+    event.mutable_consent_changed()->set_granted(granted);
+    return event;
+  };
+  Fold(AboutCustomer(consent("email", true), "k1", kT0 + 2 * kMinute));
+  Fold(AboutCustomer(consent("email", false), "k2", kT0));  // late and older: does not win
+  Fold(AboutCustomer(consent("phone", false), "k3", kT0 + kMinute));
+  CustomerState customer = Customer(IdOf("email:anna@corp.de"));
+  ASSERT_EQ(customer.consents_size(), 2);
+  EXPECT_EQ(customer.consents(0).channel(), "email");
+  EXPECT_TRUE(customer.consents(0).granted());
+  EXPECT_EQ(customer.consents(1).channel(), "phone");
+  EXPECT_FALSE(customer.consents(1).granted());
+  EXPECT_EQ(customer.applied_events(), 3u);
+}
+
+TEST_F(FoldTest, ErasureRemovesPersonalDataAndEmailIdentities) {
+  Fold(Contact({.record = "m1", .email = "anna@corp.de", .first_name = "Anna"}));
+  std::string id = IdOf("email:anna@corp.de");
+  v1::Event erase;
+  erase.mutable_customer_erased()->set_reason("GDPR Art. 17");
+  Fold(AboutCustomer(erase, "x1", kT0 + kMinute));
+  CustomerState customer = Customer(id);
+  EXPECT_TRUE(customer.erased());
+  EXPECT_EQ(customer.fields_size(), 0);
+  EXPECT_THAT(Aliases(customer), ElementsAre("src:marketing:m1"));
+  EXPECT_EQ(state_.Get(Table::kIdentity, "email:anna@corp.de"), std::nullopt);
+  // The record's own id still leads to the erased customer, so later events
+  // from that record do not resurrect the person as someone new.
+  EXPECT_EQ(IdOf("src:marketing:m1"), id);
+}
+
+TEST_F(FoldTest, OrdersTicketsActivitiesAndDecisionsAreCounted) {
+  v1::Event order;
+  order.mutable_order_placed()->set_order_id("o1");
+  order.mutable_order_placed()->mutable_amount()->set_minor_units(125000);
+  Fold(AboutCustomer(order, "o1", kT0 + kMinute));
+  order.mutable_order_placed()->set_order_id("o2");
+  order.mutable_order_placed()->mutable_amount()->set_minor_units(5050);
+  Fold(AboutCustomer(order, "o2", kT0));
+
+  auto ticket = [](const char* id, v1::TicketStatus status, bool complaint) {
+    v1::Event event;
+    event.mutable_support_ticket()->set_ticket_id(id);
+    event.mutable_support_ticket()->set_status(status);
+    event.mutable_support_ticket()->set_complaint(complaint);
+    return event;
+  };
+  Fold(AboutCustomer(ticket("t1", v1::TICKET_STATUS_OPEN, true), "t1-open", kT0));
+  Fold(AboutCustomer(ticket("t2", v1::TICKET_STATUS_OPEN, false), "t2-open", kT0));
+  Fold(AboutCustomer(ticket("t1", v1::TICKET_STATUS_RESOLVED, false), "t1-done", kT0 + kMinute));
+
+  v1::Event call;
+  call.mutable_activity_logged()->set_kind(v1::ACTIVITY_KIND_CALL);
+  Fold(AboutCustomer(call, "a1", kT0));
+  v1::Event decision;
+  decision.mutable_lead_decision()->set_accepted(false);
+  decision.mutable_lead_decision()->set_reason_code("no_budget");
+  Fold(AboutCustomer(decision, "d1", kT0));
+
+  CustomerState customer = Customer(IdOf("email:anna@corp.de"));
+  EXPECT_EQ(customer.orders(), 2u);
+  EXPECT_EQ(customer.order_revenue_minor(), 130050);
+  EXPECT_EQ(customer.last_order_ms(), kT0 + kMinute);
+  EXPECT_THAT(customer.open_tickets(), ElementsAre("t2"));
+  EXPECT_EQ(customer.complaints(), 1u);
+  EXPECT_EQ(customer.activities(), 1u);
+  EXPECT_EQ(customer.last_lead_decision(), "rejected:no_budget");
+  EXPECT_EQ(customer.applied_events(), 7u);
+}
+
 TEST_F(FoldTest, DealVersionGuard) {
   Fold(Deal("d1", 2, kT0 + kMinute, "anna@corp.de", v1::DEAL_STAGE_PROPOSAL, 500000));
   Outcome stale =

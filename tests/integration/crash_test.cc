@@ -16,7 +16,7 @@
 namespace accord::testing {
 namespace {
 
-constexpr int kCustomers = 5000;
+constexpr int kCustomers = 10000;
 constexpr int kEventsPerCustomer = 10;  // two contact records and eight engagements
 constexpr int kKills = 10;
 

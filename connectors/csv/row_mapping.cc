@@ -126,6 +126,11 @@ bool RowMapper::ParseSource(const Record& row, const std::string& record_column,
     rejection = {"source_system", system.empty() ? "empty" : "placeholder \"" + system + "\""};
     return false;
   }
+  if (!events::IsValidSystemName(system)) {
+    rejection = {"source_system",
+                 "\"" + system + "\" is not a system name (letters, digits, '.', '_', '-')"};
+    return false;
+  }
   if (events::IsJunkIdentifier(record_id)) {
     rejection = {record_column, "missing or placeholder id \"" + record_id + "\""};
     return false;

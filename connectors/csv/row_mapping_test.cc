@@ -60,6 +60,14 @@ TEST(RowMapping, TextInAnotherEncodingIsRejected) {
                   .event);
 }
 
+TEST(RowMapping, SystemNamesThatWouldBreakIdentityKeysAreRejected) {
+  ExpectRejected(Contact("a@corp.de", "", "1", "2025-03-14T09:30:00Z", ":ar+eting"),
+                 "source_system", "not a system name");
+  ExpectRejected(Contact("", "", "1", "2025-03-14T09:30:00Z", "crm system"), "source_system",
+                 "not a system name");
+  EXPECT_TRUE(Contact("", "", "1", "2025-03-14T09:30:00Z", "SAP-CRM_2.0").event);
+}
+
 TEST(RowMapping, DatesBeforeTheEpochAreRejected) {
   ExpectRejected(Contact("a@corp.de", "", "1", "1969-12-31T23:59:59Z"), "updated_at", "1970");
   ExpectRejected(Contact("a@corp.de", "", "1", "1970-01-01T00:00:00Z"), "updated_at", "1970");

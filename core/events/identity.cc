@@ -69,10 +69,18 @@ std::optional<std::string> EmailIdentityKey(std::string_view raw_email) {
   return "email:" + *email;
 }
 
+bool IsValidSystemName(std::string_view system) {
+  if (IsJunkIdentifier(system)) return false;
+  return std::all_of(system.begin(), system.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+  });
+}
+
 std::optional<std::string> SourceIdentityKey(std::string_view system, std::string_view record_id) {
-  std::string_view s = Trim(system), r = Trim(record_id);
-  if (IsJunkIdentifier(s) || IsJunkIdentifier(r)) return std::nullopt;
-  return "src:" + AsciiLower(s) + ":" + std::string(r);
+  std::string s = AsciiLower(Trim(system));
+  std::string_view r = Trim(record_id);
+  if (!IsValidSystemName(s) || IsJunkIdentifier(r)) return std::nullopt;
+  return "src:" + s + ":" + std::string(r);
 }
 
 std::optional<std::string> LinkedIdentityKey(std::string_view system_and_record) {

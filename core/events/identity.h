@@ -25,7 +25,13 @@ bool IsJunkIdentifier(std::string_view value);
 // "email:<normalised>" when `raw_email` is a usable, non-junk address.
 std::optional<std::string> EmailIdentityKey(std::string_view raw_email);
 
-// "src:<system>:<record id>", or nullopt when either part is junk.
+// A source system name as identity keys carry it: lower-case letters,
+// digits, '.', '_' and '-', not junk. A ':' would make "src:<system>:<id>"
+// ambiguous.
+bool IsValidSystemName(std::string_view system);
+
+// "src:<system>:<record id>", or nullopt when the system name is not valid
+// (after trimming and lower-casing) or the record id is junk.
 std::optional<std::string> SourceIdentityKey(std::string_view system, std::string_view record_id);
 
 // Accepts "<system>:<record id>" as carried in linked_source_ids.

@@ -25,16 +25,6 @@ std::optional<T> Load(const StateReader& state, Table table, std::string_view ke
   return DecodeState<T>(*bytes, table, key);
 }
 
-// Follows merge redirects to the surviving customer.
-std::optional<CustomerState> LoadCustomer(const StateReader& state, std::string id) {
-  for (int hops = 0; hops < 64; ++hops) {
-    auto customer = Load<CustomerState>(state, Table::kCustomers, id);
-    if (!customer || customer->merged_into().empty()) return customer;
-    id = customer->merged_into();
-  }
-  throw StateError("merge redirect chain too long at customer " + id);
-}
-
 std::string SourceKey(const v1::Event& e) {
   return e.source_system() + ":" + e.source_record_id();
 }
@@ -527,6 +517,15 @@ class Folder {
 };
 
 }  // namespace
+
+std::optional<state::v1::CustomerState> LoadCustomer(const StateReader& state, std::string id) {
+  for (int hops = 0; hops < 64; ++hops) {
+    auto customer = Load<CustomerState>(state, Table::kCustomers, id);
+    if (!customer || customer->merged_into().empty()) return customer;
+    id = customer->merged_into();
+  }
+  throw StateError("merge redirect chain too long at customer " + id);
+}
 
 std::string TimelineKey(std::string_view customer_id, uint64_t sequence) {
   char digits[24];

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "accord/state/v1/state.pb.h"
 #include "accord/v1/event.pb.h"
 #include "core/fold/rules.h"
 #include "core/fold/state.h"
@@ -34,6 +36,10 @@ struct Outcome {
 Outcome Apply(const StateReader& state, const v1::Event& event, const Rules& rules);
 // With the rule "newest" for every field.
 Outcome Apply(const StateReader& state, const v1::Event& event);
+
+// The customer stored under `id`, following merge redirects to the
+// survivor; nullopt when there is none.
+std::optional<state::v1::CustomerState> LoadCustomer(const StateReader& state, std::string id);
 
 // Key of a customer's n-th timeline entry; entries of one customer sort in
 // order under the prefix "<customer id>/".

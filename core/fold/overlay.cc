@@ -14,12 +14,6 @@ void Overlay::Record(std::vector<Change>& changes) {
   changes.clear();
 }
 
-bool Overlay::Empty() const {
-  for (const auto& pending : pending_)
-    if (!pending.empty()) return false;
-  return true;
-}
-
 void Overlay::Clear() {
   for (auto& pending : pending_) pending.clear();
 }

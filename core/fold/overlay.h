@@ -19,7 +19,6 @@ class Overlay : public StateReader {
   const std::map<std::string, std::optional<std::string>>& Pending(Table table) const {
     return pending_[static_cast<int>(table)];
   }
-  bool Empty() const;
   void Clear();
 
  private:

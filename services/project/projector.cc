@@ -189,13 +189,20 @@ void Projector::ReportLag() {
   }
 }
 
-void Projector::Count(const std::string& topic, std::string_view outcome) {
-  if (registry_)
-    registry_
-        ->GetCounter("accord_projection_events_total",
-                     "Messages the projection consumed, by topic and outcome",
-                     {{"topic", topic}, {"outcome", std::string(outcome)}})
-        .Add();
+void Projector::Count(const std::string& topic, Outcome outcome) {
+  if (!registry_) return;
+  // Looked up once per topic: the registry's lookup locks and builds labels,
+  // which the per-message path should not pay.
+  auto& counters = outcome_counters_[topic];
+  if (counters[0] == nullptr) {
+    static constexpr std::string_view kNames[] = {"applied", "duplicate", "ignored",
+                                                  "dead_lettered"};
+    for (size_t i = 0; i < counters.size(); ++i)
+      counters[i] = &registry_->GetCounter("accord_projection_events_total",
+                                           "Messages the projection consumed, by topic and outcome",
+                                           {{"topic", topic}, {"outcome", std::string(kNames[i])}});
+  }
+  counters[static_cast<size_t>(outcome)]->Add();
 }
 
 void Projector::DeadLetter(const RdKafka::Message& message, const events::Decoded& decoded) {
@@ -232,7 +239,7 @@ void Projector::Process(const RdKafka::Message& message) {
       std::string_view(static_cast<const char*>(message.payload()), message.len()), event);
   if (decoded.error != events::DecodeError::kNone) {
     DeadLetter(message, decoded);
-    Count(topic, "dead_lettered");
+    Count(topic, Outcome::kDeadLettered);
   } else {
     const std::string shard = fold::ShardPrefix(StreamOf(topic), message.partition());
     auto outcome = fold::Apply(fold::ShardView(overlay_, shard), event, config_.fold.rules);
@@ -240,15 +247,15 @@ void Projector::Process(const RdKafka::Message& message) {
     switch (outcome.verdict) {
       case fold::Verdict::kApplied:
         ++stats_.applied;
-        Count(topic, "applied");
+        Count(topic, Outcome::kApplied);
         break;
       case fold::Verdict::kDuplicate:
         ++stats_.duplicates;
-        Count(topic, "duplicate");
+        Count(topic, Outcome::kDuplicate);
         break;
       case fold::Verdict::kIgnored:
         ++stats_.ignored;
-        Count(topic, "ignored");
+        Count(topic, Outcome::kIgnored);
         break;
     }
     overlay_.Record(outcome.changes);

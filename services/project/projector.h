@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -78,7 +79,8 @@ class Projector {
   // Parks a message that cannot be folded in the dead-letter topic, with
   // headers naming the reason and where it came from.
   void DeadLetter(const RdKafka::Message& message, const events::Decoded& decoded);
-  void Count(const std::string& topic, std::string_view outcome);
+  enum class Outcome { kApplied, kDuplicate, kIgnored, kDeadLettered };
+  void Count(const std::string& topic, Outcome outcome);
   void ReportLag();
   void UpdateReadiness();
   // "accord.events" -> "events": the stream name shards and offsets use.
@@ -103,6 +105,7 @@ class Projector {
   std::map<std::pair<std::string, int32_t>, int64_t> positions_;
   std::unique_ptr<kafka::Publisher> dead_letters_;
   size_t dead_letters_pending_ = 0;
+  std::map<std::string, std::array<metrics::Counter*, 4>> outcome_counters_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   class Rebalancer;
   std::unique_ptr<Rebalancer> rebalancer_;

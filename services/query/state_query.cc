@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "core/fold/codec.h"
+#include "core/fold/fold.h"
 #include "core/fold/shard.h"
 
 namespace accord::query {
@@ -17,14 +18,7 @@ StateQuery::StateQuery(const store::Store& store) : store_(store) {
 }
 
 std::optional<CustomerState> StateQuery::Resolve(const std::string& shard, std::string id) const {
-  for (int hops = 0; hops < 64; ++hops) {
-    auto bytes = store_.Get(fold::Table::kCustomers, shard + id);
-    if (!bytes) return std::nullopt;
-    auto customer = fold::DecodeState<CustomerState>(*bytes, fold::Table::kCustomers, shard + id);
-    if (customer.merged_into().empty()) return customer;
-    id = customer.merged_into();
-  }
-  throw fold::StateError("merge redirect chain too long at customer " + id);
+  return fold::LoadCustomer(fold::ShardView(store_, shard), std::move(id));
 }
 
 std::optional<StateQuery::Customer> StateQuery::ByIdentity(const std::string& identity_key) const {

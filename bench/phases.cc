@@ -298,7 +298,7 @@ PhaseResult RunProjection(const config::AppConfig& config, uint64_t expected_mes
   store->Scan(fold::Table::kCustomers, [&](std::string_view, std::string_view value) {
     state::v1::CustomerState customer;
     customer.ParseFromArray(value.data(), static_cast<int>(value.size()));
-    ++(customer.merged_into().empty() ? customers : merged);
+    ++(customer.merged_into().empty() && customer.merged_into_key().empty() ? customers : merged);
     return true;
   });
   result.summary = std::to_string(stats.applied) + " applied, " + std::to_string(stats.duplicates) +

@@ -90,28 +90,100 @@ std::string MessageKey(const v1::Event& event) {
   return event.customer_key();
 }
 
+namespace {
+
+// An identity key that can name a customer: junk here would merge strangers.
+bool UsableIdentityKey(const std::string& key) {
+  return key.starts_with("email:") ? EmailIdentityKey(key.substr(6)) == key
+         : key.starts_with("src:") ? LinkedIdentityKey(key.substr(4)) == key
+                                   : false;
+}
+
+std::string UnusableKey(std::string_view what, const std::string& key) {
+  return std::string(what) + " \"" + key +
+         "\" is not a usable identity key (\"email:<address>\" or \"src:<system>:<id>\")";
+}
+
+}  // namespace
+
 std::string ValidateEvent(const v1::Event& event) {
   if (event.event_id().empty()) return "missing event_id";
   if (event.schema_version() == 0) return "missing schema_version";
   if (event.source_system().empty()) return "missing source_system";
   if (event.source_record_id().empty()) return "missing source_record_id";
   if (event.occurred_at_ms() <= 0) return "missing or negative occurred_at_ms";
-  if (event.payload_case() == v1::Event::PAYLOAD_NOT_SET) return "no payload";
-  if (event.has_campaign_upserted()) {
-    if (event.campaign_upserted().campaign_id().empty()) return "campaign without campaign_id";
-  } else if (event.has_campaign_effectiveness()) {
-    if (event.campaign_effectiveness().campaign_id().empty()) return "campaign without campaign_id";
-  } else {
-    // The key is an identity: junk here would merge strangers into one customer.
-    const std::string& key = event.customer_key();
-    bool usable = key.starts_with("email:") ? EmailIdentityKey(key.substr(6)) == key
-                  : key.starts_with("src:") ? LinkedIdentityKey(key.substr(4)) == key
-                                            : false;
-    if (!usable)
-      return "customer_key \"" + key +
-             "\" is not a usable identity key (\"email:<address>\" or \"src:<system>:<id>\")";
+  switch (event.payload_case()) {
+    case v1::Event::PAYLOAD_NOT_SET:
+      return "no payload";
+    case v1::Event::kCampaignUpserted:
+      if (event.campaign_upserted().campaign_id().empty()) return "campaign without campaign_id";
+      return "";
+    case v1::Event::kCampaignEffectiveness:
+      if (event.campaign_effectiveness().campaign_id().empty())
+        return "campaign without campaign_id";
+      return "";
+    case v1::Event::kIdentityClaimed:
+      if (!UsableIdentityKey(event.identity_claimed().holder_key()))
+        return UnusableKey("holder_key", event.identity_claimed().holder_key());
+      break;
+    case v1::Event::kIdentityReleased:
+      for (const auto& holder : event.identity_released().holder_keys())
+        if (!UsableIdentityKey(holder)) return UnusableKey("holder_key", holder);
+      break;
+    case v1::Event::kMergeRequested:
+      if (!UsableIdentityKey(event.merge_requested().survivor_key()))
+        return UnusableKey("survivor_key", event.merge_requested().survivor_key());
+      break;
+    case v1::Event::kCustomerMoved:
+      if (event.customer_moved().customer().customer_id().empty())
+        return "customer_moved without a customer";
+      break;
+    case v1::Event::kEventForwarded: {
+      const auto& inner = event.event_forwarded().event();
+      if (!IsCustomerDomainEvent(inner))
+        return "event_forwarded must carry a customer event, not \"" +
+               std::string(PayloadKind(inner)) + "\"";
+      if (auto problem = ValidateEvent(inner); !problem.empty())
+        return "forwarded event: " + problem;
+      break;
+    }
+    default:
+      break;
   }
+  if (!UsableIdentityKey(event.customer_key()))
+    return UnusableKey("customer_key", event.customer_key());
   return "";
+}
+
+bool IsIdentityEvent(const v1::Event& event) {
+  switch (event.payload_case()) {
+    case v1::Event::kIdentityClaimed:
+    case v1::Event::kIdentityReleased:
+    case v1::Event::kMergeRequested:
+    case v1::Event::kCustomerMoved:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsCustomerDomainEvent(const v1::Event& event) {
+  switch (event.payload_case()) {
+    case v1::Event::kCustomerUpserted:
+    case v1::Event::kCustomerMerged:
+    case v1::Event::kCustomerErased:
+    case v1::Event::kConsentChanged:
+    case v1::Event::kCampaignEngagement:
+    case v1::Event::kLeadStatusChanged:
+    case v1::Event::kLeadDecision:
+    case v1::Event::kDealUpserted:
+    case v1::Event::kActivityLogged:
+    case v1::Event::kOrderPlaced:
+    case v1::Event::kSupportTicket:
+      return true;
+    default:
+      return false;
+  }
 }
 
 Decoded DecodeEvent(std::string_view bytes, v1::Event& event) {

@@ -72,4 +72,15 @@ Decoded DecodeEvent(std::string_view bytes, v1::Event& event);
 // Checks the envelope invariants every producer must keep; "" when valid.
 std::string ValidateEvent(const v1::Event& event);
 
+// True for the events connectors publish about a customer (not campaign
+// definitions, feedback, or the projection's own identity events).
+bool IsCustomerDomainEvent(const v1::Event& event);
+
+// True for the projection's own identity events (identity.proto): claims,
+// releases, merge requests and moved customers.
+bool IsIdentityEvent(const v1::Event& event);
+
+// The source system of the events Accord itself publishes.
+inline constexpr std::string_view kAccordSystem = "accord";
+
 }  // namespace accord::events

@@ -154,6 +154,8 @@ void MergeInto(const Rules& rules, CustomerState& survivor, const CustomerState&
   }
   for (const auto& ticket : absorbed.open_tickets())
     AddSorted(survivor.mutable_open_tickets(), ticket);
+  for (const auto& deal_key : absorbed.deal_keys())
+    AddSorted(survivor.mutable_deal_keys(), deal_key);
   AddSorted(survivor.mutable_merged_customer_ids(), absorbed.customer_id());
   for (const auto& id : absorbed.merged_customer_ids())
     AddSorted(survivor.mutable_merged_customer_ids(), id);
@@ -170,8 +172,11 @@ void MergeInto(const Rules& rules, CustomerState& survivor, const CustomerState&
 
 class Folder {
  public:
-  Folder(const StateReader& state, const v1::Event& event, const Rules& rules)
-      : state_(state), event_(event), rules_(rules) {}
+  Folder(const StateReader& state, const v1::Event& envelope, const Rules& rules)
+      : state_(state),
+        envelope_(envelope),
+        event_(envelope.has_event_forwarded() ? envelope.event_forwarded().event() : envelope),
+        rules_(rules) {}
 
   Outcome Run() {
     if (state_.Get(Table::kEvents, event_.event_id())) {
@@ -189,12 +194,30 @@ class Folder {
       case v1::Event::kContactPause:
         outcome_.verdict = Verdict::kIgnored;
         return std::move(outcome_);
+      case v1::Event::kIdentityClaimed:
+        outcome_.verdict = Verdict::kIdentity;
+        FoldClaim();
+        break;
+      case v1::Event::kIdentityReleased:
+        outcome_.verdict = Verdict::kIdentity;
+        FoldRelease();
+        break;
+      case v1::Event::kMergeRequested:
+        outcome_.verdict = Verdict::kIdentity;
+        FoldMergeRequest();
+        break;
+      case v1::Event::kCustomerMoved:
+        outcome_.verdict = Verdict::kIdentity;
+        FoldMoved();
+        break;
       default:
         FoldCustomerEvent();
     }
     state::v1::AppliedEvent applied;
     applied.set_customer_id(outcome_.customer_id);
     applied.set_occurred_at_ms(event_.occurred_at_ms());
+    if (outcome_.verdict == Verdict::kForwarded) applied.set_forwarded_to(moved_to_);
+    applied.set_identity(events::IsIdentityEvent(event_));
     Put(Table::kEvents, event_.event_id(), applied);
     return std::move(outcome_);
   }
@@ -206,6 +229,34 @@ class Folder {
   }
   void PutRaw(Table table, std::string key, std::string value) {
     outcome_.changes.push_back({table, std::move(key), std::move(value)});
+  }
+  void Delete(Table table, std::string key) {
+    outcome_.changes.push_back({table, std::move(key), std::nullopt});
+  }
+
+  // The envelope of an event for the shard owning `key`, caused by the event
+  // being folded. Its id derives from the cause, the key and the payload
+  // kind, so folding the cause again emits the very same event.
+  void Emit(std::string key, v1::Event derived) {
+    derived.set_schema_version(events::kCurrentSchemaVersion);
+    derived.set_source_system(std::string(events::kAccordSystem));
+    derived.set_source_record_id(envelope_.event_id());
+    derived.set_occurred_at_ms(envelope_.occurred_at_ms());
+    derived.set_customer_key(key);
+    derived.set_correlation_id(envelope_.correlation_id());
+    derived.set_causation_id(envelope_.event_id());
+    derived.set_origin(v1::ORIGIN_ACCORD);
+    derived.set_event_id(events::MakeEventId(
+        events::kAccordSystem, envelope_.event_id() + "\n" + key, 0, events::PayloadKind(derived)));
+    outcome_.emitted.push_back(std::move(derived));
+  }
+
+  void EmitMergeRequest(const std::string& absorbed_key, const std::string& survivor_key,
+                        const std::string& reason) {
+    v1::Event request;
+    request.mutable_merge_requested()->set_survivor_key(survivor_key);
+    request.mutable_merge_requested()->set_reason(reason);
+    Emit(absorbed_key, std::move(request));
   }
 
   void FoldCampaign() {
@@ -226,10 +277,12 @@ class Folder {
     Put(Table::kCampaigns, payload.campaign_id(), campaign);
   }
 
-  // Identity keys this event asserts belong to one customer.
+  // Identity keys this event asserts belong to one customer. A forwarded
+  // event also belongs to the customer whose home key it was sent to.
   std::vector<std::string> IdentityKeys() const {
     std::set<std::string> keys;
     keys.insert(event_.customer_key());
+    keys.insert(envelope_.customer_key());
     if (event_.has_customer_upserted()) {
       const auto& upsert = event_.customer_upserted();
       if (auto key = events::SourceIdentityKey(event_.source_system(), event_.source_record_id()))
@@ -248,41 +301,63 @@ class Folder {
     return {keys.begin(), keys.end()};
   }
 
-  // Finds or creates the customer the keys point to, merging customers the
-  // keys prove to be one person; the oldest (first seen, then id) survives.
-  CustomerState Resolve(const std::vector<std::string>& keys) {
+  // Finds or creates the customer the keys point to and adds the keys as its
+  // aliases. Customers of this shard that the keys prove to be one person
+  // merge; the smallest home key survives, as across shards. When the
+  // event's own key names a customer that moved to another shard (or, for a
+  // key new here, another key does), nothing is resolved here: `moved_to_`
+  // names the survivor's home key and the event belongs there. A key whose
+  // customer moved elsewhere while the event's key names one living here is
+  // taken over by this customer; the claim it announces for the key lets
+  // the two shards settle that both are one person.
+  std::optional<CustomerState> Resolve(const std::vector<std::string>& keys) {
     std::vector<CustomerState> found;
+    std::string elsewhere;
     for (const auto& key : keys) {
       auto id = state_.Get(Table::kIdentity, key);
       if (!id) continue;
       auto customer = LoadCustomer(state_, *id);
       if (!customer) throw StateError("identity " + key + " points to missing customer " + *id);
+      if (!customer->merged_into_key().empty()) {
+        if (key == envelope_.customer_key()) {
+          moved_to_ = customer->merged_into_key();
+          return std::nullopt;
+        }
+        if (elsewhere.empty() || customer->merged_into_key() < elsewhere)
+          elsewhere = customer->merged_into_key();
+        continue;
+      }
       bool seen = std::any_of(found.begin(), found.end(), [&](const CustomerState& c) {
         return c.customer_id() == customer->customer_id();
       });
       if (!seen) found.push_back(std::move(*customer));
     }
+    if (found.empty() && !elsewhere.empty()) {
+      moved_to_ = elsewhere;
+      return std::nullopt;
+    }
     CustomerState survivor;
     if (found.empty()) {
       survivor.set_customer_id(
-          "c" + Sha256Hex(event_.customer_key() + "\n" + event_.event_id()).substr(0, 24));
+          "c" + Sha256Hex(envelope_.customer_key() + "\n" + envelope_.event_id()).substr(0, 24));
+      survivor.set_home_key(envelope_.customer_key());
       survivor.set_first_seen_ms(event_.occurred_at_ms());
       survivor.set_last_seen_ms(event_.occurred_at_ms());
     } else {
       std::sort(found.begin(), found.end(), [](const CustomerState& a, const CustomerState& b) {
-        return std::forward_as_tuple(a.first_seen_ms(), a.customer_id()) <
-               std::forward_as_tuple(b.first_seen_ms(), b.customer_id());
+        return std::forward_as_tuple(a.home_key(), a.customer_id()) <
+               std::forward_as_tuple(b.home_key(), b.customer_id());
       });
-      for (const auto& customer : found) --funnel_current_[customer.lifecycle_stage()];
-      stage_before_ = found.front().lifecycle_stage();
+      for (const auto& customer : found) {
+        --funnel_current_[customer.lifecycle_stage()];
+        stages_before_.insert(customer.lifecycle_stage());
+      }
       survivor = std::move(found.front());
       for (size_t i = 1; i < found.size(); ++i) {
         absorbed_.push_back(found[i].customer_id());
         MergeInto(rules_, survivor, found[i]);
-        CustomerState redirect;
-        redirect.set_customer_id(found[i].customer_id());
-        redirect.set_merged_into(survivor.customer_id());
-        Put(Table::kCustomers, found[i].customer_id(), redirect);
+        PutRedirect(found[i].customer_id(), survivor.customer_id(), found[i].timeline_length(),
+                    found[i].home_key());
         for (const auto& alias : found[i].aliases())
           PutRaw(Table::kIdentity, alias, survivor.customer_id());
       }
@@ -292,8 +367,187 @@ class Folder {
       if (it != survivor.aliases().end() && *it == key) continue;
       AddSorted(survivor.mutable_aliases(), key);
       PutRaw(Table::kIdentity, key, survivor.customer_id());
+      new_aliases_.push_back(key);
     }
     return survivor;
+  }
+
+  // A customer record that only says where the customer went; it keeps the
+  // length of the timeline still stored under its id.
+  void PutRedirect(const std::string& customer_id, const std::string& survivor_id,
+                   uint64_t timeline_length, const std::string& home_key) {
+    CustomerState redirect;
+    redirect.set_customer_id(customer_id);
+    redirect.set_merged_into(survivor_id);
+    redirect.set_timeline_length(timeline_length);
+    redirect.set_home_key(home_key);
+    Put(Table::kCustomers, customer_id, redirect);
+  }
+
+  // Every identity key a customer gained is announced to the shard that owns
+  // it, which can tell whether a customer elsewhere holds it too. The home
+  // key needs no announcement: it routes to this very shard. When the event's
+  // own key is new to the customer, this shard owns it and checks at once.
+  void ClaimNewAliases(const CustomerState& customer) {
+    for (const auto& alias : new_aliases_) {
+      if (alias == customer.home_key()) continue;
+      if (alias == envelope_.customer_key()) {
+        ReconcileHolders(alias, customer.home_key());
+        continue;
+      }
+      v1::Event claim;
+      claim.mutable_identity_claimed()->set_holder_key(customer.home_key());
+      Emit(alias, std::move(claim));
+    }
+  }
+
+  // The home key of whoever holds `key` in this shard: a local customer (or
+  // where it moved), else a customer of another shard that claimed it.
+  std::set<std::string> HoldersOf(const std::string& key) const {
+    std::set<std::string> holders;
+    if (auto id = state_.Get(Table::kIdentity, key))
+      if (auto customer = LoadCustomer(state_, *id))
+        holders.insert(customer->merged_into_key().empty() ? customer->home_key()
+                                                           : customer->merged_into_key());
+    if (auto claimed = state_.Get(Table::kClaims, key)) holders.insert(*claimed);
+    return holders;
+  }
+
+  // `claimant` holds `key`, which this shard owns: every other holder is the
+  // same person, and all of them merge into the smallest home key.
+  void ReconcileHolders(const std::string& key, const std::string& claimant) {
+    std::set<std::string> holders = HoldersOf(key);
+    holders.insert(claimant);
+    const std::string& survivor = *holders.begin();
+    if (state_.Get(Table::kClaims, key) != survivor) PutRaw(Table::kClaims, key, survivor);
+    for (const auto& holder : holders)
+      if (holder != survivor) EmitMergeRequest(holder, survivor, key + " is held by both");
+  }
+
+  void FoldClaim() {
+    ReconcileHolders(event_.customer_key(), event_.identity_claimed().holder_key());
+  }
+
+  // Forgets that the erased customer holds the key: as a claim, and as the
+  // redirect a customer that moved into it left behind here.
+  void FoldRelease() {
+    const auto& holders = event_.identity_released().holder_keys();
+    for (const auto& holder : HoldersOf(event_.customer_key())) {
+      if (std::find(holders.begin(), holders.end(), holder) == holders.end()) continue;
+      if (state_.Get(Table::kClaims, event_.customer_key()) == holder)
+        Delete(Table::kClaims, event_.customer_key());
+      if (auto id = state_.Get(Table::kIdentity, event_.customer_key())) {
+        auto customer = LoadCustomer(state_, *id);
+        if (customer && customer->merged_into_key() == holder)
+          Delete(Table::kIdentity, event_.customer_key());
+      }
+    }
+  }
+
+  // This shard's customer under the event's key is one person with the
+  // customer under survivor_key. Only a customer with the larger home key
+  // moves; otherwise the request is passed on to the other side.
+  void FoldMergeRequest() {
+    const auto& request = event_.merge_requested();
+    auto id = state_.Get(Table::kIdentity, event_.customer_key());
+    if (!id) return;  // erased since it was claimed: nothing left to merge
+    auto customer = LoadCustomer(state_, *id);
+    if (!customer) throw StateError("identity points to missing customer " + *id);
+    const std::string& survivor = request.survivor_key();
+    if (!customer->merged_into_key().empty()) {
+      const std::string& moved_to = customer->merged_into_key();
+      if (moved_to != survivor)
+        EmitMergeRequest(std::max(moved_to, survivor), std::min(moved_to, survivor),
+                         request.reason());
+      return;
+    }
+    if (customer->home_key() == survivor) return;
+    if (customer->home_key() < survivor) {
+      EmitMergeRequest(survivor, customer->home_key(), request.reason());
+      return;
+    }
+    Move(*customer, survivor, request.reason());
+  }
+
+  // Hands the customer, its timelines and its deals to the survivor's shard
+  // and leaves a redirect behind; later events for it are forwarded.
+  void Move(const CustomerState& customer, const std::string& survivor, const std::string& reason) {
+    v1::Event event;
+    auto& moved = *event.mutable_customer_moved();
+    *moved.mutable_customer() = customer;
+    moved.set_reason(reason);
+    std::vector<std::pair<std::string, uint64_t>> timelines = {
+        {customer.customer_id(), customer.timeline_length()}};
+    for (const auto& merged_id : customer.merged_customer_ids()) {
+      auto merged = Load<CustomerState>(state_, Table::kCustomers, merged_id);
+      timelines.emplace_back(merged_id, merged ? merged->timeline_length() : 0);
+      if (merged) PutRedirect(merged_id, merged->merged_into(), 0, merged->home_key());
+    }
+    for (const auto& [timeline_id, length] : timelines) {
+      auto& timeline = *moved.add_timelines();
+      timeline.set_customer_id(timeline_id);
+      for (uint64_t sequence = 0; sequence < length; ++sequence) {
+        const std::string key = TimelineKey(timeline_id, sequence);
+        auto entry = Load<state::v1::TimelineEntry>(state_, Table::kTimeline, key);
+        if (!entry) throw StateError("timeline entry " + key + " is missing");
+        *timeline.add_entries() = std::move(*entry);
+        Delete(Table::kTimeline, key);
+      }
+    }
+    for (const auto& deal_key : customer.deal_keys()) {
+      auto deal = Load<state::v1::DealState>(state_, Table::kDeals, deal_key);
+      if (!deal) continue;
+      auto owner = LoadCustomer(state_, deal->customer_id());
+      if (!owner || owner->customer_id() != customer.customer_id()) continue;
+      *moved.add_deals() = std::move(*deal);
+      Delete(Table::kDeals, deal_key);
+    }
+    --funnel_current_[customer.lifecycle_stage()];
+    WriteFunnel(std::nullopt);
+    CustomerState redirect;
+    redirect.set_customer_id(customer.customer_id());
+    redirect.set_home_key(customer.home_key());
+    redirect.set_merged_into_key(survivor);
+    Put(Table::kCustomers, customer.customer_id(), redirect);
+    Emit(survivor, std::move(event));
+  }
+
+  // A customer of another shard moved into the customer living under this
+  // event's key.
+  void FoldMoved() {
+    const auto& moved = event_.customer_moved();
+    std::vector<std::string> keys(moved.customer().aliases().begin(),
+                                  moved.customer().aliases().end());
+    keys.push_back(event_.customer_key());
+    auto survivor = Resolve(keys);
+    if (!survivor) {
+      // The survivor itself moved on since: the customer follows it.
+      v1::Event onward;
+      *onward.mutable_customer_moved() = moved;
+      Emit(moved_to_, std::move(onward));
+      outcome_.verdict = Verdict::kForwarded;
+      return;
+    }
+    MergeInto(rules_, *survivor, moved.customer());
+    for (const auto& timeline : moved.timelines()) {
+      for (int sequence = 0; sequence < timeline.entries_size(); ++sequence)
+        Put(Table::kTimeline, TimelineKey(timeline.customer_id(), sequence),
+            timeline.entries(sequence));
+      PutRedirect(timeline.customer_id(), survivor->customer_id(), timeline.entries_size(), "");
+    }
+    for (auto deal : moved.deals()) {
+      auto here = Load<state::v1::DealState>(state_, Table::kDeals, deal.deal_key());
+      AddSorted(survivor->mutable_deal_keys(), deal.deal_key());
+      if (here && std::forward_as_tuple(here->source_version(), here->updated_at_ms()) >=
+                      std::forward_as_tuple(deal.source_version(), deal.updated_at_ms()))
+        continue;
+      deal.set_customer_id(survivor->customer_id());
+      Put(Table::kDeals, deal.deal_key(), deal);
+    }
+    stages_before_.insert(moved.customer().lifecycle_stage());
+    note_ = moved.reason();
+    absorbed_.push_back(moved.customer().customer_id());
+    FinishCustomer(*survivor);
   }
 
   FieldValue Candidate(std::string name, std::string value) const {
@@ -343,14 +597,20 @@ class Folder {
     OfferLifecycle(customer, upsert.lifecycle_stage());
   }
 
+  // Forgets the person: fields, consents and e-mail identities go, and the
+  // shards that recorded this customer as holder of an address let go of it.
   void FoldErasure(CustomerState& customer) {
+    v1::Event release;
+    for (const auto& alias : customer.aliases())
+      release.mutable_identity_released()->add_holder_keys(alias);
     customer.clear_fields();
     customer.clear_consents();
     customer.set_erased(true);
     auto* aliases = customer.mutable_aliases();
     for (auto it = aliases->begin(); it != aliases->end();) {
       if (it->rfind("email:", 0) == 0) {
-        outcome_.changes.push_back({Table::kIdentity, *it, std::nullopt});
+        Delete(Table::kIdentity, *it);
+        Emit(*it, release);
         it = aliases->erase(it);
       } else {
         ++it;
@@ -393,9 +653,10 @@ class Folder {
     Put(Table::kCampaignStats, payload.campaign_id(), stats);
   }
 
-  void FoldDeal(const CustomerState& customer) {
+  void FoldDeal(CustomerState& customer) {
     const auto& payload = event_.deal_upserted();
     std::string deal_key = event_.source_system() + ":" + payload.deal_id();
+    AddSorted(customer.mutable_deal_keys(), deal_key);
     auto deal = Load<state::v1::DealState>(state_, Table::kDeals, deal_key)
                     .value_or(state::v1::DealState());
     bool is_new = deal.deal_key().empty();
@@ -416,7 +677,16 @@ class Folder {
   }
 
   void FoldCustomerEvent() {
-    CustomerState customer = Resolve(IdentityKeys());
+    auto resolved = Resolve(IdentityKeys());
+    if (!resolved) {
+      // The customer moved to another shard: the event follows it there.
+      v1::Event forward;
+      *forward.mutable_event_forwarded()->mutable_event() = event_;
+      Emit(moved_to_, std::move(forward));
+      outcome_.verdict = Verdict::kForwarded;
+      return;
+    }
+    CustomerState& customer = *resolved;
     customer.set_applied_events(customer.applied_events() + 1);
     customer.set_first_seen_ms(std::min(customer.first_seen_ms(), event_.occurred_at_ms()));
     customer.set_last_seen_ms(std::max(customer.last_seen_ms(), event_.occurred_at_ms()));
@@ -469,9 +739,19 @@ class Folder {
       default:
         break;
     }
+    FinishCustomer(customer);
+  }
+
+  void FinishCustomer(CustomerState& customer) {
     outcome_.customer_id = customer.customer_id();
     AppendTimeline(customer);
-    CountFunnel(customer);
+    ++funnel_current_[customer.lifecycle_stage()];
+    WriteFunnel(customer.lifecycle_stage());
+    // Aliases an erasure just dropped are not announced.
+    std::erase_if(new_aliases_, [&](const std::string& alias) {
+      return !std::binary_search(customer.aliases().begin(), customer.aliases().end(), alias);
+    });
+    ClaimNewAliases(customer);
     Put(Table::kCustomers, customer.customer_id(), customer);
   }
 
@@ -489,15 +769,16 @@ class Folder {
     customer.set_timeline_length(customer.timeline_length() + 1);
   }
 
-  // Current customers per stage, and how often customers entered each stage.
-  void CountFunnel(const CustomerState& customer) {
-    ++funnel_current_[customer.lifecycle_stage()];
+  // Current customers per stage (funnel_current_ holds this event's
+  // changes), and how often customers entered each stage: `entered` is the
+  // stage the surviving customer is in now, if any. A merge enters no stage
+  // that one of the merged customers was in already.
+  void WriteFunnel(std::optional<v1::LifecycleStage> entered) {
     std::map<std::string, int64_t> deltas;
     for (const auto& [stage, delta] : funnel_current_)
       if (delta != 0) deltas["current/" + events::LifecycleStageName(stage)] += delta;
-    if (customer.lifecycle_stage() != stage_before_ &&
-        customer.lifecycle_stage() != v1::LIFECYCLE_STAGE_UNSPECIFIED)
-      ++deltas["entered/" + events::LifecycleStageName(customer.lifecycle_stage())];
+    if (entered && !stages_before_.count(*entered) && *entered != v1::LIFECYCLE_STAGE_UNSPECIFIED)
+      ++deltas["entered/" + events::LifecycleStageName(*entered)];
     for (const auto& [key, delta] : deltas) {
       auto stored = state_.Get(Table::kFunnel, key);
       int64_t count = (stored ? std::stoll(*stored) : 0) + delta;
@@ -506,13 +787,21 @@ class Folder {
   }
 
   const StateReader& state_;
+  // The event as it arrived, and the event whose payload is folded: the
+  // same, except for a forwarded event, which carries the original inside.
+  const v1::Event& envelope_;
   const v1::Event& event_;
   const Rules& rules_;
   Outcome outcome_;
   // What this event did besides its payload, for the timeline.
   std::string note_;
   std::vector<std::string> absorbed_;
-  v1::LifecycleStage stage_before_ = v1::LIFECYCLE_STAGE_UNSPECIFIED;
+  // Identity keys the event added to its customer.
+  std::vector<std::string> new_aliases_;
+  // Set by Resolve() when the customer lives in another shard now: its home key.
+  std::string moved_to_;
+  // Stages of the customers the event found, before it.
+  std::set<v1::LifecycleStage> stages_before_;
   std::map<v1::LifecycleStage, int64_t> funnel_current_;
 };
 
@@ -521,7 +810,7 @@ class Folder {
 std::optional<state::v1::CustomerState> LoadCustomer(const StateReader& state, std::string id) {
   for (int hops = 0; hops < 64; ++hops) {
     auto customer = Load<CustomerState>(state, Table::kCustomers, id);
-    if (!customer || customer->merged_into().empty()) return customer;
+    if (!customer || customer->merged_into().empty()) return customer;  // live, or moved away
     id = customer->merged_into();
   }
   throw StateError("merge redirect chain too long at customer " + id);

@@ -15,13 +15,20 @@ enum class Verdict {
   kApplied,    // the event changed the state (at least its history counters)
   kDuplicate,  // an event with this id was folded before; nothing changes
   kIgnored,    // not a projection event (feedback); nothing changes
+  kForwarded,  // its customer moved to another shard; `emitted` passes it on
+  kIdentity,   // one of the projection's own identity events (identity.proto)
 };
 
 struct Outcome {
   Verdict verdict = Verdict::kApplied;
-  // The customer the event was folded into, "" for campaign definitions.
+  // The customer the event was folded into, "" for campaign definitions and
+  // the projection's own identity events.
   std::string customer_id;
   std::vector<Change> changes;
+  // Events for other shards (identity.proto): claims of identity keys, merge
+  // requests, moved customers, forwarded events. Their ids derive from the
+  // event that caused them, so emitting them again after a crash is harmless.
+  std::vector<v1::Event> emitted;
 };
 
 // The fold: a pure function of the state it is shown and one event. It reads
@@ -37,8 +44,10 @@ Outcome Apply(const StateReader& state, const v1::Event& event, const Rules& rul
 // With the rule "newest" for every field.
 Outcome Apply(const StateReader& state, const v1::Event& event);
 
-// The customer stored under `id`, following merge redirects to the
-// survivor; nullopt when there is none.
+// The customer stored under `id`, following merge redirects within the
+// shard; nullopt when there is none. A customer that moved to another shard
+// comes back as its redirect record, with merged_into_key naming the
+// survivor's home key.
 std::optional<state::v1::CustomerState> LoadCustomer(const StateReader& state, std::string id);
 
 // Key of a customer's n-th timeline entry; entries of one customer sort in

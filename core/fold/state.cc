@@ -22,6 +22,8 @@ std::string_view TableName(Table table) {
       return "timeline";
     case Table::kFunnel:
       return "funnel";
+    case Table::kClaims:
+      return "claims";
   }
   return "unknown";
 }

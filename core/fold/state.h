@@ -18,11 +18,12 @@ enum class Table : int {
   kEvents,         // event id -> state.v1.AppliedEvent
   kTimeline,       // "<customer id>/<sequence, 10 digits>" -> state.v1.TimelineEntry
   kFunnel,         // "current/<stage>" and "entered/<stage>" -> count, decimal
+  kClaims,         // identity key -> home key of the customer (in any shard) holding it
 };
-inline constexpr int kTableCount = 8;
+inline constexpr int kTableCount = 9;
 inline constexpr Table kAllTables[] = {Table::kCustomers, Table::kIdentity,      Table::kDeals,
                                        Table::kCampaigns, Table::kCampaignStats, Table::kEvents,
-                                       Table::kTimeline,  Table::kFunnel};
+                                       Table::kTimeline,  Table::kFunnel,        Table::kClaims};
 
 std::string_view TableName(Table table);
 

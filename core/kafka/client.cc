@@ -140,6 +140,9 @@ void DeleteTopics(const config::KafkaConfig& kafka, const std::vector<std::strin
 void Publisher::DeliveryReports::dr_cb(RdKafka::Message& message) {
   if (message.err() == RdKafka::ERR_NO_ERROR) {
     delivered.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lock(mutex);
+    int64_t& highest = delivered_to[{message.topic_name(), message.partition()}];
+    highest = std::max(highest, message.offset());
     return;
   }
   failed.fetch_add(1, std::memory_order_relaxed);
@@ -200,6 +203,7 @@ Publisher::Result Publisher::Flush() {
   result.failed = reports_.failed.load();
   std::lock_guard lock(reports_.mutex);
   result.first_error = reports_.first_error;
+  result.delivered_to.swap(reports_.delivered_to);
   return result;
 }
 

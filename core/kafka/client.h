@@ -57,6 +57,9 @@ class Publisher {
     uint64_t delivered = 0;
     uint64_t failed = 0;
     std::string first_error;
+    // The highest offset delivered to each topic and partition since the
+    // last Flush().
+    std::map<std::pair<std::string, int32_t>, int64_t> delivered_to;
   };
   // Waits until every published message is acknowledged or has failed;
   // the counts are totals since the publisher was created.
@@ -70,6 +73,7 @@ class Publisher {
     std::atomic<uint64_t> failed{0};
     std::mutex mutex;
     std::string first_error;
+    std::map<std::pair<std::string, int32_t>, int64_t> delivered_to;
   };
 
   config::KafkaConfig kafka_;

@@ -19,7 +19,7 @@ constexpr std::string_view kOffsetsFamily = "offsets";
 constexpr std::string_view kMetaFamily = "meta";
 constexpr std::string_view kFormatKey = "format_version";
 // Bumped when keys or value encodings change incompatibly.
-constexpr std::string_view kFormatVersion = "2";
+constexpr std::string_view kFormatVersion = "3";
 
 int OffsetsIndex() {
   return fold::kTableCount;

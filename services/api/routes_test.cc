@@ -19,10 +19,12 @@ using Json = nlohmann::json;
 // Two event partitions and two campaign partitions, filled by the real fold:
 //
 // events/0: Anna, first known to marketing (m1) and, under another e-mail, to
-//   the CRM (k1); a later CRM update links k1 to m1, which merges the CRM
-//   customer into the marketing one. A deal (crm:D-1) arrives while the two
-//   are still apart, so it names the customer that was merged away. Carl has
-//   no lifecycle stage. Partition order differs from occurred-at order.
+//   the CRM (k1); a later CRM update links k1 to m1, which merges the
+//   marketing customer into the CRM one (its home key, email:anna.mueller@...,
+//   is the smaller). A deal (crm:D-1) for the marketing address arrives while
+//   the two are still apart, so it names the customer that was merged away.
+//   Carl has no lifecycle stage. Partition order differs from occurred-at
+//   order.
 // events/1: Bernd (mql) and Dora (lead), with engagements and a deal.
 // campaigns/0 and /1: two definitions of "spring" (the newer wins) and one
 //   of "autumn"; "ghost" is engaged with but never defined.
@@ -50,7 +52,7 @@ class RoutesTest : public ::testing::Test {
     // A second batch: later events see the first through the store.
     builder_->Fold(
         "events", 0,
-        {Deal("D-1", 1, kT0 + 90'000, "anna.mueller@firma.de", v1::DEAL_STAGE_PROPOSAL, 1250000),
+        {Deal("D-1", 1, kT0 + 90'000, "anna@firma.de", v1::DEAL_STAGE_PROPOSAL, 1250000),
          Engagement("e1", kT0 + 3 * kMinute, "anna@firma.de", "spring", v1::ENGAGEMENT_KIND_OPENED),
          Contact({.system = "crm",
                   .record = "k1",
@@ -83,7 +85,7 @@ class RoutesTest : public ::testing::Test {
     ASSERT_TRUE(anna);
     anna_ = anna->state.customer_id();
     ASSERT_EQ(anna->state.merged_customer_ids_size(), 1);
-    anna_crm_ = anna->state.merged_customer_ids(0);
+    anna_merged_ = anna->state.merged_customer_ids(0);
   }
 
   Response Get(std::string_view path, const Params& params = {}) {
@@ -109,7 +111,7 @@ class RoutesTest : public ::testing::Test {
   metrics::Registry registry_;
   Routes routes_{builder_->store(), [this] { return ready_; }, registry_};
   std::string anna_;
-  std::string anna_crm_;
+  std::string anna_merged_;
 };
 
 TempDir* RoutesTest::dir_ = nullptr;
@@ -121,16 +123,16 @@ TEST_F(RoutesTest, CustomerByIdHasFieldsAndDeals) {
   EXPECT_EQ(body["lifecycle_stage"], "lead");
   EXPECT_EQ(body["fields"]["last_name"]["value"], "Müller");
   EXPECT_EQ(body["fields"]["last_name"]["source"], "marketing:m1");
-  EXPECT_EQ(body["merged_from"], Json::array({anna_crm_}));
+  EXPECT_EQ(body["merged_from"], Json::array({anna_merged_}));
   ASSERT_EQ(body["deals"].size(), 1u);
   EXPECT_EQ(body["deals"][0]["id"], "crm:D-1");
-  // The deal was recorded for the CRM customer, since merged into Anna.
+  // The deal was recorded for the marketing customer, since merged away.
   EXPECT_EQ(body["deals"][0]["customer_id"], anna_);
   EXPECT_EQ(body["deals"][0]["amount"]["amount"], 12500.0);
 }
 
 TEST_F(RoutesTest, MergedAwayIdAnswersWithTheSurvivor) {
-  EXPECT_EQ(Expect(200, "/v1/customers/" + anna_crm_)["id"], anna_);
+  EXPECT_EQ(Expect(200, "/v1/customers/" + anna_merged_)["id"], anna_);
 }
 
 TEST_F(RoutesTest, UnknownCustomerIs404) {
@@ -160,30 +162,30 @@ TEST_F(RoutesTest, CustomerByEmailErrors) {
 TEST_F(RoutesTest, TimelineIncludesMergedCustomersInOccurredOrder) {
   Json body = Expect(200, "/v1/customers/" + anna_ + "/timeline");
   EXPECT_EQ(body["customer_id"], anna_);
-  EXPECT_EQ(body["merged_customer_ids"], Json::array({anna_crm_}));
+  EXPECT_EQ(body["merged_customer_ids"], Json::array({anna_merged_}));
   EXPECT_EQ(body["total"], 6);
   std::vector<std::string> sources, times, owners;
   for (const auto& entry : body["entries"]) {
     sources.push_back(entry["source"].get<std::string>() + "@" +
                       std::to_string(entry["version"].get<int>()));
     times.push_back(entry["occurred_at"]);
-    owners.push_back(entry["customer_id"] == anna_ ? "anna" : "crm");
+    owners.push_back(entry["customer_id"] == anna_ ? "survivor" : "merged");
   }
   EXPECT_THAT(sources, ElementsAre("marketing:m1@1", "crm:k1@1", "crm:D-1@1", "marketing:m1@2",
                                    "marketing:e1@1", "crm:k1@2"));
   EXPECT_THAT(times, ElementsAre("2025-03-14T09:30:00.000Z", "2025-03-14T09:31:00.000Z",
                                  "2025-03-14T09:31:30.000Z", "2025-03-14T09:32:00.000Z",
                                  "2025-03-14T09:33:00.000Z", "2025-03-14T09:35:00.000Z"));
-  EXPECT_THAT(owners, ElementsAre("anna", "crm", "crm", "anna", "anna", "anna"));
+  EXPECT_THAT(owners, ElementsAre("merged", "survivor", "merged", "merged", "merged", "survivor"));
   const Json& merge = body["entries"][5];
   EXPECT_EQ(merge["kind"], "customer_upserted");
-  EXPECT_EQ(merge["merged_customer_ids"], Json::array({anna_crm_}));
+  EXPECT_EQ(merge["merged_customer_ids"], Json::array({anna_merged_}));
   EXPECT_EQ(body["entries"][2]["kind"], "deal_upserted");
   EXPECT_EQ(body["entries"][4]["kind"], "campaign_engagement");
   EXPECT_EQ(body["entries"][0]["note"], "");
   EXPECT_EQ(body["entries"][0]["event_id"].get<std::string>().size(), 32u);
   // The merged-away id shows the same history.
-  EXPECT_EQ(Expect(200, "/v1/customers/" + anna_crm_ + "/timeline"), body);
+  EXPECT_EQ(Expect(200, "/v1/customers/" + anna_merged_ + "/timeline"), body);
 }
 
 TEST_F(RoutesTest, TimelineLimitAndOrder) {

@@ -55,7 +55,9 @@ void RunProject(const ProjectOptions& options, cli::Context& context) {
   http.Stop();
   std::cout << "projected " << stats.messages << " messages in " << stats.batches
             << " batches: " << stats.applied << " applied, " << stats.duplicates << " duplicates, "
-            << stats.ignored << " ignored, " << stats.dead_lettered << " dead-lettered\n";
+            << stats.ignored << " ignored, " << stats.forwarded << " forwarded, "
+            << stats.dead_lettered << " dead-lettered; identity events: " << stats.identity
+            << " folded, " << stats.emitted << " emitted\n";
 }
 
 }  // namespace

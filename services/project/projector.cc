@@ -66,6 +66,7 @@ Projector::Projector(const config::AppConfig& config, store::Store& store,
       store_(store),
       overlay_(store),
       registry_(registry),
+      events_topic_(events::Topics(config.kafka.topic_prefix).events),
       rebalancer_(new Rebalancer(*this)) {
   std::map<std::string, std::string> settings = {
       {"group.id", config.project.group_id}, {"enable.auto.commit", "false"},
@@ -81,7 +82,7 @@ Projector::Projector(const config::AppConfig& config, store::Store& store,
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!consumer_) throw kafka::KafkaError("cannot create Kafka consumer: " + error);
   kafka::RequireReachable(*consumer_, config.kafka);
-  dead_letters_ = std::make_unique<kafka::Publisher>(config.kafka);
+  publisher_ = std::make_unique<kafka::Publisher>(config.kafka);
 }
 
 Projector::~Projector() {
@@ -134,14 +135,25 @@ void Projector::UpdateReadiness() {
 
 void Projector::FlushBatch() {
   if (pending_offsets_.empty()) return;
-  // Dead letters first: once the offsets below are stored, the messages that
-  // were parked are never read again, so they must already be safe in Kafka.
-  if (dead_letters_pending_ > 0) {
-    auto result = dead_letters_->Flush();
+  // Dead letters and emitted events first: once the offsets below are
+  // stored, the messages that caused them are never read again, so they must
+  // already be safe in Kafka. A crash before the store write folds the batch
+  // again and emits the same ids, which their receivers drop.
+  if (unflushed_publishes_ > 0) {
+    auto result = publisher_->Flush();
     if (result.failed > 0)
-      throw kafka::KafkaError("dead-letter topic did not acknowledge " +
-                              std::to_string(result.failed) + " messages: " + result.first_error);
-    dead_letters_pending_ = 0;
+      throw kafka::KafkaError("Kafka did not acknowledge " + std::to_string(result.failed) +
+                              " dead letters or emitted events: " + result.first_error);
+    unflushed_publishes_ = 0;
+    // A partition that received one of them is not at its end any more,
+    // unless this batch already read past it.
+    for (const auto& [tp, offset] : result.delivered_to) {
+      int64_t& published = published_up_to_[tp];
+      published = std::max(published, offset);
+      auto pending = pending_offsets_.find(tp);
+      int64_t next = pending != pending_offsets_.end() ? pending->second : positions_[tp];
+      if (next <= offset) at_end_.erase(tp);
+    }
   }
   std::vector<store::PartitionOffset> offsets;
   std::vector<RdKafka::TopicPartition*> commits;
@@ -195,8 +207,8 @@ void Projector::Count(const std::string& topic, Outcome outcome) {
   // which the per-message path should not pay.
   auto& counters = outcome_counters_[topic];
   if (counters[0] == nullptr) {
-    static constexpr std::string_view kNames[] = {"applied", "duplicate", "ignored",
-                                                  "dead_lettered"};
+    static constexpr std::string_view kNames[] = {"applied",   "duplicate", "ignored",
+                                                  "forwarded", "identity",  "dead_lettered"};
     for (size_t i = 0; i < counters.size(); ++i)
       counters[i] = &registry_->GetCounter("accord_projection_events_total",
                                            "Messages the projection consumed, by topic and outcome",
@@ -214,14 +226,14 @@ void Projector::DeadLetter(const RdKafka::Message& message, const events::Decode
   std::string key = message.key() ? *message.key() : std::string();
   std::string value(static_cast<const char*>(message.payload()), message.len());
   // The id makes a dead letter re-published after a crash recognisable.
-  dead_letters_->Publish(events::Topics(config_.kafka.topic_prefix).deadletter, key, value,
-                         {{"accord.deadletter.id", source},
-                          {"accord.reason", decoded.reason},
-                          {"accord.reason.code", std::string(DecodeErrorCode(decoded.error))},
-                          {"accord.source.topic", topic},
-                          {"accord.source.partition", std::to_string(message.partition())},
-                          {"accord.source.offset", std::to_string(message.offset())}});
-  ++dead_letters_pending_;
+  publisher_->Publish(events::Topics(config_.kafka.topic_prefix).deadletter, key, value,
+                      {{"accord.deadletter.id", source},
+                       {"accord.reason", decoded.reason},
+                       {"accord.reason.code", std::string(DecodeErrorCode(decoded.error))},
+                       {"accord.source.topic", topic},
+                       {"accord.source.partition", std::to_string(message.partition())},
+                       {"accord.source.offset", std::to_string(message.offset())}});
+  ++unflushed_publishes_;
   ++stats_.dead_lettered;
   if (registry_)
     registry_
@@ -257,8 +269,21 @@ void Projector::Process(const RdKafka::Message& message) {
         ++stats_.ignored;
         Count(topic, Outcome::kIgnored);
         break;
+      case fold::Verdict::kForwarded:
+        ++stats_.forwarded;
+        Count(topic, Outcome::kForwarded);
+        break;
+      case fold::Verdict::kIdentity:
+        ++stats_.identity;
+        Count(topic, Outcome::kIdentity);
+        break;
     }
     overlay_.Record(outcome.changes);
+    for (const auto& emitted : outcome.emitted) {
+      publisher_->Publish(events_topic_, emitted.customer_key(), emitted.SerializeAsString());
+      ++unflushed_publishes_;
+      ++stats_.emitted;
+    }
   }
   pending_offsets_[{topic, message.partition()}] = message.offset() + 1;
 }
@@ -284,9 +309,14 @@ ProjectorStats Projector::Run(const RunOptions& options) {
         ++batch_messages_;
         at_end_.erase({message->topic_name(), message->partition()});
         break;
-      case RdKafka::ERR__PARTITION_EOF:
-        at_end_.insert({message->topic_name(), message->partition()});
+      case RdKafka::ERR__PARTITION_EOF: {
+        // An end reached before this instance published there is no end.
+        std::pair<std::string, int32_t> tp(message->topic_name(), message->partition());
+        auto published = published_up_to_.find(tp);
+        if (published == published_up_to_.end() || message->offset() > published->second)
+          at_end_.insert(std::move(tp));
         break;
+      }
       case RdKafka::ERR__TIMED_OUT:
         break;
       default:
@@ -312,6 +342,8 @@ ProjectorStats Projector::Run(const RunOptions& options) {
       last_report = Clock::now();
       last_reported_messages = stats_.messages;
     }
+    // Flushing may have published events to partitions thought at their end.
+    at_end = !assigned_.empty() && at_end_.size() == assigned_.size();
     if (options.until_caught_up && at_end && batch_messages_ == 0) break;
   }
   FlushBatch();

@@ -37,7 +37,13 @@ struct ProjectorStats {
   uint64_t applied = 0;
   uint64_t duplicates = 0;
   uint64_t ignored = 0;
+  uint64_t forwarded = 0;
+  // The projection's own identity events folded (identity.proto).
+  uint64_t identity = 0;
   uint64_t dead_lettered = 0;
+  // Events the fold addressed to other shards (identity claims, merges,
+  // moved customers, forwarded events), published to the events topic.
+  uint64_t emitted = 0;
   uint64_t batches = 0;
 };
 
@@ -79,7 +85,7 @@ class Projector {
   // Parks a message that cannot be folded in the dead-letter topic, with
   // headers naming the reason and where it came from.
   void DeadLetter(const RdKafka::Message& message, const events::Decoded& decoded);
-  enum class Outcome { kApplied, kDuplicate, kIgnored, kDeadLettered };
+  enum class Outcome { kApplied, kDuplicate, kIgnored, kForwarded, kIdentity, kDeadLettered };
   void Count(const std::string& topic, Outcome outcome);
   void ReportLag();
   void UpdateReadiness();
@@ -92,20 +98,24 @@ class Projector {
   std::map<std::pair<std::string, int32_t>, int64_t> pending_offsets_;
   std::set<std::pair<std::string, int32_t>> assigned_;
   std::set<std::pair<std::string, int32_t>> at_end_;
+  // Highest offset this instance published to (emitted identity events).
+  std::map<std::pair<std::string, int32_t>, int64_t> published_up_to_;
   ProjectorStats stats_;
   size_t batch_messages_ = 0;
   std::chrono::steady_clock::time_point batch_started_;
   std::function<void(const BatchReport&)> on_batch_;
   metrics::Registry* registry_;
+  const std::string events_topic_;
   std::atomic<bool> ready_{false};
   // End offsets at the first assignment; readiness means reaching them.
   std::map<std::pair<std::string, int32_t>, int64_t> ready_targets_;
   bool ready_targets_known_ = false;
   // Next offset folded into the store, per assigned partition.
   std::map<std::pair<std::string, int32_t>, int64_t> positions_;
-  std::unique_ptr<kafka::Publisher> dead_letters_;
-  size_t dead_letters_pending_ = 0;
-  std::map<std::string, std::array<metrics::Counter*, 4>> outcome_counters_;
+  // Dead letters and the events the fold emits for other shards.
+  std::unique_ptr<kafka::Publisher> publisher_;
+  size_t unflushed_publishes_ = 0;
+  std::map<std::string, std::array<metrics::Counter*, 6>> outcome_counters_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   class Rebalancer;
   std::unique_ptr<Rebalancer> rebalancer_;

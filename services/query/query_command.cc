@@ -64,6 +64,8 @@ void QuerySummary(const QueryOptions& options, cli::Context& context) {
       ++merged_away;
       return true;
     }
+    // Moved to another shard: counted there, where it has a record too.
+    if (!customer.merged_into_key().empty()) return true;
     ++customers;
     ++by_stage[events::LifecycleStageName(customer.lifecycle_stage())];
     std::set<std::string> systems;
@@ -75,7 +77,13 @@ void QuerySummary(const QueryOptions& options, cli::Context& context) {
     }
     return true;
   });
-  store->Scan(fold::Table::kEvents, [&](auto, auto) { return ++events, true; });
+  uint64_t identity_events = 0, forwarded = 0;
+  store->Scan(fold::Table::kEvents, [&](std::string_view key, std::string_view value) {
+    auto applied = fold::DecodeState<state::v1::AppliedEvent>(value, fold::Table::kEvents, key);
+    // A forwarded event is counted where its customer lives now.
+    ++(applied.identity() ? identity_events : !applied.forwarded_to().empty() ? forwarded : events);
+    return true;
+  });
   store->Scan(fold::Table::kDeals, [&](auto, auto) { return ++deals, true; });
   store->Scan(fold::Table::kCampaigns, [&](auto, auto) { return ++campaigns, true; });
   nlohmann::ordered_json offsets = nlohmann::ordered_json::object();
@@ -85,6 +93,8 @@ void QuerySummary(const QueryOptions& options, cli::Context& context) {
                                 {"customers_merged_away", merged_away},
                                 {"customers_in_several_systems", with_several_sources},
                                 {"events_applied", events},
+                                {"events_forwarded", forwarded},
+                                {"identity_events", identity_events},
                                 {"deals", deals},
                                 {"campaigns", campaigns},
                                 {"lifecycle_stages", by_stage},

@@ -17,33 +17,51 @@ StateQuery::StateQuery(const store::Store& store) : store_(store) {
     shards_.push_back(fold::ShardPrefix(offset.stream, offset.partition));
 }
 
-std::optional<CustomerState> StateQuery::Resolve(const std::string& shard, std::string id) const {
-  return fold::LoadCustomer(fold::ShardView(store_, shard), std::move(id));
+std::optional<StateQuery::Customer> StateQuery::Resolve(std::string shard, std::string id) const {
+  // Each move goes to a customer with a smaller home key, so the hops end.
+  for (size_t hops = 0; hops <= shards_.size(); ++hops) {
+    auto customer = fold::LoadCustomer(fold::ShardView(store_, shard), id);
+    if (!customer) return std::nullopt;
+    if (customer->merged_into_key().empty()) return Customer{shard, std::move(*customer)};
+    auto next = FindIdentity(customer->merged_into_key());
+    if (!next) return std::nullopt;  // the survivor's shard is another instance's
+    std::tie(shard, id) = std::move(*next);
+  }
+  throw fold::StateError("customer " + id + " moves between shards in a circle");
+}
+
+std::optional<std::pair<std::string, std::string>> StateQuery::FindIdentity(
+    const std::string& identity_key) const {
+  for (const auto& shard : shards_)
+    if (auto id = store_.Get(fold::Table::kIdentity, shard + identity_key))
+      return std::make_pair(shard, std::move(*id));
+  return std::nullopt;
 }
 
 std::optional<StateQuery::Customer> StateQuery::ByIdentity(const std::string& identity_key) const {
-  for (const auto& shard : shards_)
-    if (auto id = store_.Get(fold::Table::kIdentity, shard + identity_key))
-      if (auto customer = Resolve(shard, *id)) return Customer{shard, std::move(*customer)};
-  return std::nullopt;
+  auto found = FindIdentity(identity_key);
+  if (!found) return std::nullopt;
+  return Resolve(found->first, found->second);
 }
 
 std::optional<StateQuery::Customer> StateQuery::ById(const std::string& customer_id) const {
   for (const auto& shard : shards_)
-    if (auto customer = Resolve(shard, customer_id)) return Customer{shard, std::move(*customer)};
+    if (auto customer = Resolve(shard, customer_id)) return customer;
   return std::nullopt;
 }
 
 std::vector<state::v1::DealState> StateQuery::DealsOf(const Customer& customer) const {
   std::vector<state::v1::DealState> deals;
-  store_.ScanPrefix(
-      fold::Table::kDeals, customer.shard, [&](std::string_view key, std::string_view value) {
-        auto deal = fold::DecodeState<state::v1::DealState>(value, fold::Table::kDeals, key);
-        auto owner = Resolve(customer.shard, deal.customer_id());
-        if (owner && owner->customer_id() == customer.state.customer_id())
-          deals.push_back(std::move(deal));
-        return true;
-      });
+  for (const auto& deal_key : customer.state.deal_keys()) {
+    const std::string key = customer.shard + deal_key;
+    auto bytes = store_.Get(fold::Table::kDeals, key);
+    if (!bytes) continue;
+    auto deal = fold::DecodeState<state::v1::DealState>(*bytes, fold::Table::kDeals, key);
+    // A deal whose contact changed since names another customer now.
+    auto owner = Resolve(customer.shard, deal.customer_id());
+    if (owner && owner->state.customer_id() == customer.state.customer_id())
+      deals.push_back(std::move(deal));
+  }
   return deals;
 }
 
@@ -92,7 +110,7 @@ std::optional<StateQuery::Deal> StateQuery::DealByKey(const std::string& deal_ke
   }
   if (newest) {
     auto owner = Resolve(newest->shard, newest->state.customer_id());
-    if (owner) newest->customer_id = owner->customer_id();
+    if (owner) newest->customer_id = owner->state.customer_id();
   }
   return newest;
 }

@@ -13,7 +13,9 @@ namespace accord::query {
 
 // Read access to a projection state across its shards (fold/shard.h):
 // lookups by identity or id search every shard the store holds, and merge
-// redirects are followed within the shard.
+// redirects are followed, also to the shard a customer moved to. A customer
+// that moved to a shard this store does not hold (another instance's) is
+// not found here.
 //
 // The shards are those the store had offsets for when the query was made; a
 // long-running reader (the HTTP API) makes a new StateQuery per request so it
@@ -76,7 +78,10 @@ class StateQuery {
   const std::vector<std::string>& shards() const { return shards_; }
 
  private:
-  std::optional<state::v1::CustomerState> Resolve(const std::string& shard, std::string id) const;
+  std::optional<Customer> Resolve(std::string shard, std::string id) const;
+  // The shard holding `identity_key` and the customer id it names there.
+  std::optional<std::pair<std::string, std::string>> FindIdentity(
+      const std::string& identity_key) const;
 
   const store::Store& store_;
   std::vector<std::string> shards_;

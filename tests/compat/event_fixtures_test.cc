@@ -120,7 +120,8 @@ TEST(EventFixtures, OldBinariesStillFold) {
     if (IsFeedback(event.payload_case())) {
       EXPECT_EQ(outcome.verdict, fold::Verdict::kIgnored);
     } else {
-      EXPECT_EQ(outcome.verdict, fold::Verdict::kApplied);
+      EXPECT_EQ(outcome.verdict, events::IsIdentityEvent(event) ? fold::Verdict::kIdentity
+                                                                : fold::Verdict::kApplied);
       EXPECT_FALSE(outcome.changes.empty());
       overlay.Record(outcome.changes);
       EXPECT_EQ(fold::Apply(overlay, event).verdict, fold::Verdict::kDuplicate);

@@ -44,7 +44,6 @@ TEST(BadInput, PoisonMessagesAreDeadLetteredAndTheRestIsFolded) {
   TempDir dir;
   auto result = RunAccord({"project", "--db", dir / "state", "--until-caught-up"}, topics.prefix);
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_NE(result.out.find("projected 303 messages"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("300 applied"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("3 dead-lettered"), std::string::npos) << result.out;
 

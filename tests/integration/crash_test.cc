@@ -80,7 +80,10 @@ TEST(Crash, SigkillMidStreamEndsWithTheCleanPassState) {
   auto finish =
       RunAccord({"project", "--db", crashed, "--until-caught-up"}, topics.prefix, small_batches);
   ASSERT_EQ(finish.exit_code, 0) << finish.err;
-  EXPECT_EQ(FoldedOffsets(crashed), total);
+  // The topic also holds the identity claims the projection published, some
+  // of them twice (a killed run publishes a batch's claims again; their ids
+  // are the same and the fold drops the repeat).
+  EXPECT_EQ(FoldedOffsets(crashed), EndOffsets(topics));
 
   auto clean = RunAccord({"project", "--db", dir / "clean", "--until-caught-up"}, topics.prefix,
                          {{"ACCORD_PROJECT_GROUP_ID", topics.prefix + "-clean"}});

@@ -144,6 +144,33 @@ int64_t FoldedOffsets(const std::string& db) {
   }
 }
 
+int64_t EndOffsets(const Topics& topics) {
+  auto conf =
+      kafka::MakeConf(KafkaConfigFor(topics.prefix), {{"group.id", topics.prefix + "-ends"}});
+  std::string error;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(
+      RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!consumer) throw std::runtime_error("cannot create consumer: " + error);
+  std::unique_ptr<RdKafka::Metadata> metadata;
+  RdKafka::Metadata* raw = nullptr;
+  if (consumer->metadata(true, nullptr, &raw, 10'000) != RdKafka::ERR_NO_ERROR)
+    throw std::runtime_error("cannot read metadata");
+  metadata.reset(raw);
+  int64_t total = 0;
+  for (const auto* topic : *metadata->topics()) {
+    if (topic->topic() != topics.names.events && topic->topic() != topics.names.campaigns) continue;
+    for (const auto* partition : *topic->partitions()) {
+      int64_t low = 0, high = 0;
+      if (consumer->query_watermark_offsets(topic->topic(), partition->id(), &low, &high, 10'000) !=
+          RdKafka::ERR_NO_ERROR)
+        throw std::runtime_error("cannot read end offset of " + topic->topic());
+      total += high;
+    }
+  }
+  consumer->close();
+  return total;
+}
+
 bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!condition()) {

@@ -78,6 +78,10 @@ RunResult RunAccord(const std::vector<std::string>& args, const std::string& top
 // 0 while the directory does not exist yet.
 int64_t FoldedOffsets(const std::string& db);
 
+// Messages in the events and campaigns topics: the sum of their partitions'
+// end offsets, which a caught-up projection's offsets add up to.
+int64_t EndOffsets(const Topics& topics);
+
 // Polls `condition` until it holds; false when `timeout` passes first.
 bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 

@@ -342,7 +342,7 @@ PhaseResult RunFoldOnly(const config::AppConfig& config, uint64_t events,
       result.payload_bytes += bytes.size();
     }
     state.Commit(overlay);
-    overlay.Clear();
+    overlay.Stored();
     const auto elapsed = Clock::now() - start;
     result.cpu += CpuTime() - cpu_start;
     result.wall += elapsed;

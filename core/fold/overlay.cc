@@ -3,9 +3,29 @@
 namespace accord::fold {
 
 std::optional<std::string> Overlay::Get(Table table, std::string_view key) const {
-  const auto& pending = pending_[static_cast<int>(table)];
-  if (auto it = pending.find(std::string(key)); it != pending.end()) return it->second;
-  return base_.Get(table, key);
+  const int index = static_cast<int>(table);
+  std::string owned(key);
+  if (auto it = pending_[index].find(owned); it != pending_[index].end()) return it->second;
+  if (!Cached(table)) return base_.Get(table, key);
+  if (auto it = cache_[index].find(owned); it != cache_[index].end()) return it->second;
+  auto value = base_.Get(table, key);
+  Keep(table, owned, value);
+  return value;
+}
+
+void Overlay::Keep(Table table, const std::string& key,
+                   const std::optional<std::string>& value) const {
+  size_t bytes = key.size() + (value ? value->size() : 0) + 64;
+  if (cache_bytes_ + bytes > cache_budget_) {
+    for (auto& cache : cache_) cache.clear();
+    cache_bytes_ = 0;
+  }
+  auto [it, inserted] = cache_[static_cast<int>(table)].try_emplace(key, value);
+  if (!inserted) {
+    cache_bytes_ -= it->first.size() + (it->second ? it->second->size() : 0) + 64;
+    it->second = value;
+  }
+  cache_bytes_ += bytes;
 }
 
 void Overlay::Record(std::vector<Change>& changes) {
@@ -14,8 +34,19 @@ void Overlay::Record(std::vector<Change>& changes) {
   changes.clear();
 }
 
+void Overlay::Stored() {
+  for (auto table : kAllTables) {
+    auto& pending = pending_[static_cast<int>(table)];
+    if (Cached(table))
+      for (const auto& [key, value] : pending) Keep(table, key, value);
+    pending.clear();
+  }
+}
+
 void Overlay::Clear() {
   for (auto& pending : pending_) pending.clear();
+  for (auto& cache : cache_) cache.clear();
+  cache_bytes_ = 0;
 }
 
 }  // namespace accord::fold

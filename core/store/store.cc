@@ -39,6 +39,10 @@ rocksdb::ColumnFamilyOptions FamilyOptions() {
   // miss: a bloom filter answers those without reading a block.
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // The same for the memtable, where the event ids of recent batches sit: a
+  // miss there would otherwise walk the skip list.
+  options.memtable_prefix_bloom_size_ratio = 0.05;
+  options.memtable_whole_key_filtering = true;
   return options;
 }
 

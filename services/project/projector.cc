@@ -164,7 +164,7 @@ void Projector::FlushBatch() {
   store_.Commit(overlay_, offsets);
   auto latency = std::chrono::steady_clock::now() - batch_started_;
   for (const auto& [tp, next] : pending_offsets_) positions_[tp] = next;
-  overlay_.Clear();
+  overlay_.Stored();
   pending_offsets_.clear();
   ++stats_.batches;
   // After the WriteBatch, and only as a copy: lag tools read committed offsets.

@@ -43,7 +43,7 @@ class MemoryState : public StateReader {
   void Flush(Overlay& overlay) {
     for (auto table : kAllTables)
       for (const auto& [key, value] : overlay.Pending(table)) Set(table, key, value);
-    overlay.Clear();
+    overlay.Stored();
   }
   const std::map<std::string, std::string>& Rows(Table table) const {
     return tables_[static_cast<int>(table)];

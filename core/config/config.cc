@@ -121,6 +121,9 @@ class FileReader {
           else if (key == "batch_max_ms")
             config_.project.batch_max_ms =
                 ParseInt(Scalar(value, key), Where(path_, value), key, 1);
+          else if (key == "fold_threads")
+            config_.project.fold_threads =
+                ParseInt(Scalar(value, key), Where(path_, value), key, 1);
           else
             Unknown(value, name + "." + key);
         });
@@ -201,6 +204,7 @@ void ApplyEnvironment(AppConfig& config, const Environment& env) {
   text("ACCORD_PROJECT_HTTP_LISTEN", config.project.http_listen);
   number("ACCORD_PROJECT_BATCH_MAX_MESSAGES", config.project.batch_max_messages, 1);
   number("ACCORD_PROJECT_BATCH_MAX_MS", config.project.batch_max_ms, 1);
+  number("ACCORD_PROJECT_FOLD_THREADS", config.project.fold_threads, 1);
 }
 
 // ACCORD_KAFKA_PROPERTY_SASL_PASSWORD=x sets librdkafka's sasl.password.

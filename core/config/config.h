@@ -38,6 +38,9 @@ struct ProjectConfig {
   // A batch ends at whichever comes first; one batch is one RocksDB write.
   int batch_max_messages = 5000;
   int batch_max_ms = 200;
+  // Threads that fold in parallel, each the partitions of its own shards
+  // (a partition is always folded by one thread, in order).
+  int fold_threads = 2;
   // Where the query API, /metrics, /healthz and /readyz listen ("host:port";
   // empty: no HTTP server). Loopback unless you mean otherwise.
   std::string http_listen = "127.0.0.1:8080";

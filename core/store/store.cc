@@ -133,13 +133,20 @@ std::optional<std::string> Store::Get(fold::Table table, std::string_view key) c
 }
 
 void Store::Commit(const fold::Overlay& overlay, const std::vector<PartitionOffset>& offsets) {
+  Commit(std::vector<const fold::Overlay*>{&overlay}, offsets);
+}
+
+void Store::Commit(const std::vector<const fold::Overlay*>& overlays,
+                   const std::vector<PartitionOffset>& offsets) {
   rocksdb::WriteBatch batch;
-  for (auto table : fold::kAllTables) {
-    for (const auto& [key, value] : overlay.Pending(table)) {
-      if (value)
-        batch.Put(Handle(table), key, *value);
-      else
-        batch.Delete(Handle(table), key);
+  for (const auto* overlay : overlays) {
+    for (auto table : fold::kAllTables) {
+      for (const auto& [key, value] : overlay->Pending(table)) {
+        if (value)
+          batch.Put(Handle(table), key, *value);
+        else
+          batch.Delete(Handle(table), key);
+      }
     }
   }
   for (const auto& offset : offsets)

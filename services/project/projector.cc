@@ -4,9 +4,15 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 #include "core/events/envelope.h"
 #include "core/fold/fold.h"
+#include "core/fold/overlay.h"
 #include "core/fold/shard.h"
 #include "core/kafka/client.h"
 
@@ -44,6 +50,9 @@ class Projector::Rebalancer : public RdKafka::RebalanceCb {
 
 namespace {
 
+// Copies of stored state kept in memory, shared out among the fold threads.
+constexpr size_t kStateCacheBytes = 256u << 20;
+
 constexpr std::string_view DecodeErrorCode(events::DecodeError error) {
   switch (error) {
     case events::DecodeError::kNotProtobuf:
@@ -60,11 +69,176 @@ constexpr std::string_view DecodeErrorCode(events::DecodeError error) {
 
 }  // namespace
 
+// Folds the messages of its partitions, in the order they are handed over,
+// into an overlay of its own; the projector writes every worker's overlay in
+// one batch once all of them are idle.
+class Projector::FoldWorker {
+ public:
+  FoldWorker(Projector& projector, size_t cache_bytes)
+      : projector_(projector),
+        overlay_(projector.store_, cache_bytes),
+        thread_([this] { Loop(); }) {}
+
+  ~FoldWorker() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+
+  void Enqueue(std::unique_ptr<RdKafka::Message> message) {
+    {
+      std::lock_guard lock(mutex_);
+      queue_.push_back(std::move(message));
+    }
+    wake_.notify_one();
+  }
+
+  // Waits until everything handed over is folded; rethrows what stopped the
+  // worker. Returns what it did since the last call.
+  ProjectorStats Drain() {
+    std::unique_lock lock(mutex_);
+    idle_.wait(lock, [&] { return queue_.empty() && !busy_; });
+    if (failure_) std::rethrow_exception(failure_);
+    return std::exchange(stats_, ProjectorStats());
+  }
+
+  fold::Overlay& overlay() { return overlay_; }
+
+ private:
+  enum class Outcome { kApplied, kDuplicate, kIgnored, kForwarded, kIdentity, kDeadLettered };
+
+  void Loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      auto message = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+      lock.unlock();
+      try {
+        if (!failure_) Fold(*message);
+      } catch (...) {
+        failure_ = std::current_exception();
+      }
+      message.reset();
+      lock.lock();
+      busy_ = false;
+      if (queue_.empty()) idle_.notify_all();
+    }
+  }
+
+  void Fold(const RdKafka::Message& message) {
+    const std::string topic = message.topic_name();
+    v1::Event event;
+    auto decoded = events::DecodeEvent(
+        std::string_view(static_cast<const char*>(message.payload()), message.len()), event);
+    if (decoded.error != events::DecodeError::kNone) {
+      DeadLetter(message, decoded);
+      Count(topic, Outcome::kDeadLettered);
+      return;
+    }
+    const std::string shard = fold::ShardPrefix(projector_.StreamOf(topic), message.partition());
+    auto outcome =
+        fold::Apply(fold::ShardView(overlay_, shard), event, projector_.config_.fold.rules);
+    fold::MoveIntoShard(outcome.changes, shard);
+    switch (outcome.verdict) {
+      case fold::Verdict::kApplied:
+        ++stats_.applied;
+        Count(topic, Outcome::kApplied);
+        break;
+      case fold::Verdict::kDuplicate:
+        ++stats_.duplicates;
+        Count(topic, Outcome::kDuplicate);
+        break;
+      case fold::Verdict::kIgnored:
+        ++stats_.ignored;
+        Count(topic, Outcome::kIgnored);
+        break;
+      case fold::Verdict::kForwarded:
+        ++stats_.forwarded;
+        Count(topic, Outcome::kForwarded);
+        break;
+      case fold::Verdict::kIdentity:
+        ++stats_.identity;
+        Count(topic, Outcome::kIdentity);
+        break;
+    }
+    overlay_.Record(outcome.changes);
+    for (const auto& emitted : outcome.emitted) {
+      projector_.publisher_->Publish(projector_.events_topic_, emitted.customer_key(),
+                                     emitted.SerializeAsString());
+      ++stats_.emitted;
+    }
+  }
+
+  // Parks a message that cannot be folded in the dead-letter topic, with
+  // headers naming the reason and where it came from.
+  void DeadLetter(const RdKafka::Message& message, const events::Decoded& decoded) {
+    const std::string topic = message.topic_name();
+    const std::string source =
+        topic + "/" + std::to_string(message.partition()) + "/" + std::to_string(message.offset());
+    spdlog::warn("dead-lettering message {}[{}]@{}: {}", topic, message.partition(),
+                 message.offset(), decoded.reason);
+    std::string key = message.key() ? *message.key() : std::string();
+    std::string value(static_cast<const char*>(message.payload()), message.len());
+    // The id makes a dead letter re-published after a crash recognisable.
+    projector_.publisher_->Publish(
+        events::Topics(projector_.config_.kafka.topic_prefix).deadletter, key, value,
+        {{"accord.deadletter.id", source},
+         {"accord.reason", decoded.reason},
+         {"accord.reason.code", std::string(DecodeErrorCode(decoded.error))},
+         {"accord.source.topic", topic},
+         {"accord.source.partition", std::to_string(message.partition())},
+         {"accord.source.offset", std::to_string(message.offset())}});
+    ++stats_.dead_lettered;
+    if (projector_.registry_)
+      projector_.registry_
+          ->GetCounter("accord_projection_deadletters_total",
+                       "Messages parked in the dead-letter topic, by reason",
+                       {{"reason", std::string(DecodeErrorCode(decoded.error))}})
+          .Add();
+  }
+
+  void Count(const std::string& topic, Outcome outcome) {
+    if (!projector_.registry_) return;
+    // Looked up once per topic: the registry's lookup locks and builds
+    // labels, which the per-message path should not pay.
+    auto& counters = counters_[topic];
+    if (counters[0] == nullptr) {
+      static constexpr std::string_view kNames[] = {"applied",   "duplicate", "ignored",
+                                                    "forwarded", "identity",  "dead_lettered"};
+      for (size_t i = 0; i < counters.size(); ++i)
+        counters[i] = &projector_.registry_->GetCounter(
+            "accord_projection_events_total",
+            "Messages the projection consumed, by topic and outcome",
+            {{"topic", topic}, {"outcome", std::string(kNames[i])}});
+    }
+    counters[static_cast<size_t>(outcome)]->Add();
+  }
+
+  Projector& projector_;
+  fold::Overlay overlay_;
+  std::map<std::string, std::array<metrics::Counter*, 6>> counters_;
+  ProjectorStats stats_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable idle_;
+  std::deque<std::unique_ptr<RdKafka::Message>> queue_;
+  bool busy_ = false;
+  bool stopping_ = false;
+  std::exception_ptr failure_;
+  std::thread thread_;
+};
+
 Projector::Projector(const config::AppConfig& config, store::Store& store,
                      metrics::Registry* registry)
     : config_(config),
       store_(store),
-      overlay_(store),
       registry_(registry),
       events_topic_(events::Topics(config.kafka.topic_prefix).events),
       rebalancer_(new Rebalancer(*this)) {
@@ -83,9 +257,13 @@ Projector::Projector(const config::AppConfig& config, store::Store& store,
   if (!consumer_) throw kafka::KafkaError("cannot create Kafka consumer: " + error);
   kafka::RequireReachable(*consumer_, config.kafka);
   publisher_ = std::make_unique<kafka::Publisher>(config.kafka);
+  const size_t threads = static_cast<size_t>(config.project.fold_threads);
+  for (size_t i = 0; i < threads; ++i)
+    workers_.push_back(std::make_unique<FoldWorker>(*this, kStateCacheBytes / threads));
 }
 
 Projector::~Projector() {
+  workers_.clear();
   if (consumer_) consumer_->close();
 }
 
@@ -135,16 +313,18 @@ void Projector::UpdateReadiness() {
 
 void Projector::FlushBatch() {
   if (pending_offsets_.empty()) return;
+  ProjectorStats folded;
+  for (auto& worker : workers_) folded += worker->Drain();
+  stats_ += folded;
   // Dead letters and emitted events first: once the offsets below are
   // stored, the messages that caused them are never read again, so they must
   // already be safe in Kafka. A crash before the store write folds the batch
   // again and emits the same ids, which their receivers drop.
-  if (unflushed_publishes_ > 0) {
+  if (folded.dead_lettered + folded.emitted > 0) {
     auto result = publisher_->Flush();
     if (result.failed > 0)
       throw kafka::KafkaError("Kafka did not acknowledge " + std::to_string(result.failed) +
                               " dead letters or emitted events: " + result.first_error);
-    unflushed_publishes_ = 0;
     // A partition that received one of them is not at its end any more,
     // unless this batch already read past it.
     for (const auto& [tp, offset] : result.delivered_to) {
@@ -161,10 +341,12 @@ void Projector::FlushBatch() {
     offsets.push_back({StreamOf(tp.first), tp.second, next});
     commits.push_back(RdKafka::TopicPartition::create(tp.first, tp.second, next));
   }
-  store_.Commit(overlay_, offsets);
+  std::vector<const fold::Overlay*> overlays;
+  for (auto& worker : workers_) overlays.push_back(&worker->overlay());
+  store_.Commit(overlays, offsets);
   auto latency = std::chrono::steady_clock::now() - batch_started_;
   for (const auto& [tp, next] : pending_offsets_) positions_[tp] = next;
-  overlay_.Stored();
+  for (auto& worker : workers_) worker->overlay().Stored();
   pending_offsets_.clear();
   ++stats_.batches;
   // After the WriteBatch, and only as a copy: lag tools read committed offsets.
@@ -201,91 +383,24 @@ void Projector::ReportLag() {
   }
 }
 
-void Projector::Count(const std::string& topic, Outcome outcome) {
-  if (!registry_) return;
-  // Looked up once per topic: the registry's lookup locks and builds labels,
-  // which the per-message path should not pay.
-  auto& counters = outcome_counters_[topic];
-  if (counters[0] == nullptr) {
-    static constexpr std::string_view kNames[] = {"applied",   "duplicate", "ignored",
-                                                  "forwarded", "identity",  "dead_lettered"};
-    for (size_t i = 0; i < counters.size(); ++i)
-      counters[i] = &registry_->GetCounter("accord_projection_events_total",
-                                           "Messages the projection consumed, by topic and outcome",
-                                           {{"topic", topic}, {"outcome", std::string(kNames[i])}});
-  }
-  counters[static_cast<size_t>(outcome)]->Add();
+ProjectorStats& ProjectorStats::operator+=(const ProjectorStats& other) {
+  messages += other.messages;
+  applied += other.applied;
+  duplicates += other.duplicates;
+  ignored += other.ignored;
+  forwarded += other.forwarded;
+  identity += other.identity;
+  dead_lettered += other.dead_lettered;
+  emitted += other.emitted;
+  batches += other.batches;
+  return *this;
 }
 
-void Projector::DeadLetter(const RdKafka::Message& message, const events::Decoded& decoded) {
-  const std::string topic = message.topic_name();
-  const std::string source =
-      topic + "/" + std::to_string(message.partition()) + "/" + std::to_string(message.offset());
-  spdlog::warn("dead-lettering message {}[{}]@{}: {}", topic, message.partition(), message.offset(),
-               decoded.reason);
-  std::string key = message.key() ? *message.key() : std::string();
-  std::string value(static_cast<const char*>(message.payload()), message.len());
-  // The id makes a dead letter re-published after a crash recognisable.
-  publisher_->Publish(events::Topics(config_.kafka.topic_prefix).deadletter, key, value,
-                      {{"accord.deadletter.id", source},
-                       {"accord.reason", decoded.reason},
-                       {"accord.reason.code", std::string(DecodeErrorCode(decoded.error))},
-                       {"accord.source.topic", topic},
-                       {"accord.source.partition", std::to_string(message.partition())},
-                       {"accord.source.offset", std::to_string(message.offset())}});
-  ++unflushed_publishes_;
-  ++stats_.dead_lettered;
-  if (registry_)
-    registry_
-        ->GetCounter("accord_projection_deadletters_total",
-                     "Messages parked in the dead-letter topic, by reason",
-                     {{"reason", std::string(DecodeErrorCode(decoded.error))}})
-        .Add();
-}
-
-void Projector::Process(const RdKafka::Message& message) {
+void Projector::Dispatch(std::unique_ptr<RdKafka::Message> message) {
   ++stats_.messages;
-  const std::string topic = message.topic_name();
-  v1::Event event;
-  auto decoded = events::DecodeEvent(
-      std::string_view(static_cast<const char*>(message.payload()), message.len()), event);
-  if (decoded.error != events::DecodeError::kNone) {
-    DeadLetter(message, decoded);
-    Count(topic, Outcome::kDeadLettered);
-  } else {
-    const std::string shard = fold::ShardPrefix(StreamOf(topic), message.partition());
-    auto outcome = fold::Apply(fold::ShardView(overlay_, shard), event, config_.fold.rules);
-    fold::MoveIntoShard(outcome.changes, shard);
-    switch (outcome.verdict) {
-      case fold::Verdict::kApplied:
-        ++stats_.applied;
-        Count(topic, Outcome::kApplied);
-        break;
-      case fold::Verdict::kDuplicate:
-        ++stats_.duplicates;
-        Count(topic, Outcome::kDuplicate);
-        break;
-      case fold::Verdict::kIgnored:
-        ++stats_.ignored;
-        Count(topic, Outcome::kIgnored);
-        break;
-      case fold::Verdict::kForwarded:
-        ++stats_.forwarded;
-        Count(topic, Outcome::kForwarded);
-        break;
-      case fold::Verdict::kIdentity:
-        ++stats_.identity;
-        Count(topic, Outcome::kIdentity);
-        break;
-    }
-    overlay_.Record(outcome.changes);
-    for (const auto& emitted : outcome.emitted) {
-      publisher_->Publish(events_topic_, emitted.customer_key(), emitted.SerializeAsString());
-      ++unflushed_publishes_;
-      ++stats_.emitted;
-    }
-  }
-  pending_offsets_[{topic, message.partition()}] = message.offset() + 1;
+  pending_offsets_[{message->topic_name(), message->partition()}] = message->offset() + 1;
+  auto& worker = workers_[static_cast<size_t>(message->partition()) % workers_.size()];
+  worker->Enqueue(std::move(message));
 }
 
 ProjectorStats Projector::Run(const RunOptions& options) {
@@ -302,12 +417,13 @@ ProjectorStats Projector::Run(const RunOptions& options) {
 
   while (!(options.stop && options.stop->load())) {
     std::unique_ptr<RdKafka::Message> message(consumer_->consume(50));
-    switch (message->err()) {
+    const RdKafka::ErrorCode consumed = message->err();
+    switch (consumed) {
       case RdKafka::ERR_NO_ERROR:
         if (batch_messages_ == 0) batch_started_ = Clock::now();
-        Process(*message);
         ++batch_messages_;
         at_end_.erase({message->topic_name(), message->partition()});
+        Dispatch(std::move(message));
         break;
       case RdKafka::ERR__PARTITION_EOF: {
         // An end reached before this instance published there is no end.
@@ -330,7 +446,7 @@ ProjectorStats Projector::Run(const RunOptions& options) {
     if (batch_messages_ > 0 &&
         (batch_messages_ >= static_cast<size_t>(config_.project.batch_max_messages) ||
          Clock::now() - batch_started_ >= batch_window || at_end ||
-         message->err() == RdKafka::ERR__TIMED_OUT))
+         consumed == RdKafka::ERR__TIMED_OUT))
       FlushBatch();
     if (Clock::now() - last_report >= std::chrono::seconds(10)) {
       spdlog::info(

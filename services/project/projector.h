@@ -10,10 +10,10 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/config/config.h"
 #include "core/events/envelope.h"
-#include "core/fold/overlay.h"
 #include "core/kafka/client.h"
 #include "core/metrics/metrics.h"
 #include "core/store/store.h"
@@ -33,6 +33,8 @@ struct BatchReport {
 };
 
 struct ProjectorStats {
+  ProjectorStats& operator+=(const ProjectorStats& other);
+
   uint64_t messages = 0;
   uint64_t applied = 0;
   uint64_t duplicates = 0;
@@ -52,6 +54,10 @@ struct ProjectorStats {
 // next offsets go into one WriteBatch; on assignment the consumer seeks to
 // the stored offsets, so a crash at any instant neither loses an event nor
 // folds one twice.
+//
+// project.fold_threads threads fold in parallel. Shards are disjoint, so each
+// thread takes whole partitions (always the same ones) and folds them in
+// partition order: the state is the same for any number of threads.
 class Projector {
  public:
   // `registry` (optional) receives the projection's metrics: events by
@@ -81,12 +87,9 @@ class Projector {
   void FlushBatch();
 
  private:
-  void Process(const RdKafka::Message& message);
-  // Parks a message that cannot be folded in the dead-letter topic, with
-  // headers naming the reason and where it came from.
-  void DeadLetter(const RdKafka::Message& message, const events::Decoded& decoded);
-  enum class Outcome { kApplied, kDuplicate, kIgnored, kForwarded, kIdentity, kDeadLettered };
-  void Count(const std::string& topic, Outcome outcome);
+  class FoldWorker;
+  // Hands the message to the thread that folds its partition.
+  void Dispatch(std::unique_ptr<RdKafka::Message> message);
   void ReportLag();
   void UpdateReadiness();
   // "accord.events" -> "events": the stream name shards and offsets use.
@@ -94,7 +97,6 @@ class Projector {
 
   const config::AppConfig& config_;
   store::Store& store_;
-  fold::Overlay overlay_;
   std::map<std::pair<std::string, int32_t>, int64_t> pending_offsets_;
   std::set<std::pair<std::string, int32_t>> assigned_;
   std::set<std::pair<std::string, int32_t>> at_end_;
@@ -114,9 +116,8 @@ class Projector {
   std::map<std::pair<std::string, int32_t>, int64_t> positions_;
   // Dead letters and the events the fold emits for other shards.
   std::unique_ptr<kafka::Publisher> publisher_;
-  size_t unflushed_publishes_ = 0;
-  std::map<std::string, std::array<metrics::Counter*, 6>> outcome_counters_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::vector<std::unique_ptr<FoldWorker>> workers_;
   class Rebalancer;
   std::unique_ptr<Rebalancer> rebalancer_;
 };

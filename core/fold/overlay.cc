@@ -1,11 +1,14 @@
 #include "core/fold/overlay.h"
 
+#include <stdexcept>
+
 namespace accord::fold {
 
 std::optional<std::string> Overlay::Get(Table table, std::string_view key) const {
   const int index = static_cast<int>(table);
   std::string owned(key);
   if (auto it = pending_[index].find(owned); it != pending_[index].end()) return it->second;
+  if (auto it = sealed_[index].find(owned); it != sealed_[index].end()) return it->second;
   if (!Cached(table)) return base_.Get(table, key);
   if (auto it = cache_[index].find(owned); it != cache_[index].end()) return it->second;
   auto value = base_.Get(table, key);
@@ -34,17 +37,34 @@ void Overlay::Record(std::vector<Change>& changes) {
   changes.clear();
 }
 
-void Overlay::Stored() {
+void Overlay::Cache(Writes& writes) {
   for (auto table : kAllTables) {
-    auto& pending = pending_[static_cast<int>(table)];
+    auto& stored = writes[static_cast<int>(table)];
     if (Cached(table))
-      for (const auto& [key, value] : pending) Keep(table, key, value);
-    pending.clear();
+      for (const auto& [key, value] : stored) Keep(table, key, value);
+    stored.clear();
   }
+}
+
+void Overlay::Stored() {
+  Cache(pending_);
+}
+
+void Overlay::Seal() {
+  for (auto table : kAllTables) {
+    const int index = static_cast<int>(table);
+    if (!sealed_[index].empty()) throw std::logic_error("sealing over writes not yet stored");
+    sealed_[index].swap(pending_[index]);
+  }
+}
+
+void Overlay::StoredSealed() {
+  Cache(sealed_);
 }
 
 void Overlay::Clear() {
   for (auto& pending : pending_) pending.clear();
+  for (auto& sealed : sealed_) sealed.clear();
   for (auto& cache : cache_) cache.clear();
   cache_bytes_ = 0;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
@@ -12,6 +13,10 @@ namespace accord::fold {
 
 // The changes of a batch not yet written, layered over the stored state, so
 // each event in a batch sees the effect of the ones before it.
+//
+// A batch can be sealed while it is being written: the next batch then
+// records its changes on top of it, and reads see both until the sealed one
+// is stored.
 //
 // It also keeps recently read and written values of the tables the fold
 // reads by key (customers, identity, deals, campaigns, statistics, funnel,
@@ -26,14 +31,24 @@ class Overlay : public StateReader {
   explicit Overlay(const StateReader& base, size_t cache_bytes = 256u << 20)
       : base_(base), cache_budget_(cache_bytes) {}
 
+  // Writes per table, in key order (deterministic write order).
+  using Writes = std::array<std::map<std::string, std::optional<std::string>>, kTableCount>;
+
   std::optional<std::string> Get(Table table, std::string_view key) const override;
   void Record(std::vector<Change>& changes);
-  // Pending writes per table, in key order (deterministic write order).
+  const Writes& pending() const { return pending_; }
   const std::map<std::string, std::optional<std::string>>& Pending(Table table) const {
     return pending_[static_cast<int>(table)];
   }
   // The pending writes are now in the store: they become cached copies.
   void Stored();
+
+  // Freezes the pending writes for writing them while new ones are recorded;
+  // the previous sealed writes must have been stored (StoredSealed) first.
+  void Seal();
+  const Writes& sealed() const { return sealed_; }
+  // The sealed writes are now in the store: they become cached copies.
+  void StoredSealed();
   // Forgets the pending writes (and the cached copies, which may have been
   // read from a store that is being replaced).
   void Clear();
@@ -42,8 +57,11 @@ class Overlay : public StateReader {
   static bool Cached(Table table) { return table != Table::kEvents && table != Table::kTimeline; }
   void Keep(Table table, const std::string& key, const std::optional<std::string>& value) const;
 
+  void Cache(Writes& writes);
+
   const StateReader& base_;
-  std::map<std::string, std::optional<std::string>> pending_[kTableCount];
+  Writes pending_;
+  Writes sealed_;
   const size_t cache_budget_;
   mutable std::unordered_map<std::string, std::optional<std::string>> cache_[kTableCount];
   mutable size_t cache_bytes_ = 0;

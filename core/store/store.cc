@@ -133,15 +133,15 @@ std::optional<std::string> Store::Get(fold::Table table, std::string_view key) c
 }
 
 void Store::Commit(const fold::Overlay& overlay, const std::vector<PartitionOffset>& offsets) {
-  Commit(std::vector<const fold::Overlay*>{&overlay}, offsets);
+  Commit(std::vector<const fold::Overlay::Writes*>{&overlay.pending()}, offsets);
 }
 
-void Store::Commit(const std::vector<const fold::Overlay*>& overlays,
+void Store::Commit(const std::vector<const fold::Overlay::Writes*>& writes,
                    const std::vector<PartitionOffset>& offsets) {
   rocksdb::WriteBatch batch;
-  for (const auto* overlay : overlays) {
+  for (const auto* tables : writes) {
     for (auto table : fold::kAllTables) {
-      for (const auto& [key, value] : overlay->Pending(table)) {
+      for (const auto& [key, value] : (*tables)[static_cast<int>(table)]) {
         if (value)
           batch.Put(Handle(table), key, *value);
         else

@@ -52,8 +52,8 @@ class Store : public fold::StateReader {
 
   // Writes the overlay's pending changes and the given offsets atomically.
   void Commit(const fold::Overlay& overlay, const std::vector<PartitionOffset>& offsets);
-  // The pending writes of several overlays (over disjoint shards) in one batch.
-  void Commit(const std::vector<const fold::Overlay*>& overlays,
+  // Several overlays' writes (over disjoint shards) in one batch.
+  void Commit(const std::vector<const fold::Overlay::Writes*>& writes,
               const std::vector<PartitionOffset>& offsets);
 
   // Next offset stored for a partition, if any.

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -263,6 +264,8 @@ Projector::Projector(const config::AppConfig& config, store::Store& store,
 }
 
 Projector::~Projector() {
+  // A write still running reads the fold threads' overlays.
+  if (write_) write_->done.wait();
   workers_.clear();
   if (consumer_) consumer_->close();
 }
@@ -295,6 +298,7 @@ void Projector::OnRevoke() {
   // The partitions may go to another instance: what this one folded must be
   // stored, with its offsets, before it lets go.
   FlushBatch();
+  FinishWrite();
   assigned_.clear();
   at_end_.clear();
 }
@@ -316,6 +320,7 @@ void Projector::FlushBatch() {
   ProjectorStats folded;
   for (auto& worker : workers_) folded += worker->Drain();
   stats_ += folded;
+  FinishWrite();
   // Dead letters and emitted events first: once the offsets below are
   // stored, the messages that caused them are never read again, so they must
   // already be safe in Kafka. A crash before the store write folds the batch
@@ -335,19 +340,38 @@ void Projector::FlushBatch() {
       if (next <= offset) at_end_.erase(tp);
     }
   }
+  // The write runs while the fold threads go on with the next batch, which
+  // reads this one's changes from the sealed overlays until they are stored.
   std::vector<store::PartitionOffset> offsets;
-  std::vector<RdKafka::TopicPartition*> commits;
-  for (const auto& [tp, next] : pending_offsets_) {
+  for (const auto& [tp, next] : pending_offsets_)
     offsets.push_back({StreamOf(tp.first), tp.second, next});
+  std::vector<const fold::Overlay::Writes*> writes;
+  for (auto& worker : workers_) {
+    worker->overlay().Seal();
+    writes.push_back(&worker->overlay().sealed());
+  }
+  write_ = std::make_unique<BatchWrite>();
+  write_->offsets = std::move(pending_offsets_);
+  write_->messages = std::exchange(batch_messages_, 0);
+  write_->started = batch_started_;
+  write_->done = std::async(std::launch::async,
+                            [this, writes = std::move(writes), offsets = std::move(offsets)] {
+                              store_.Commit(writes, offsets);
+                              return std::chrono::steady_clock::now();
+                            });
+  pending_offsets_.clear();
+}
+
+void Projector::FinishWrite() {
+  if (!write_) return;
+  auto written = write_->done.get();
+  auto latency = written - write_->started;
+  for (auto& worker : workers_) worker->overlay().StoredSealed();
+  std::vector<RdKafka::TopicPartition*> commits;
+  for (const auto& [tp, next] : write_->offsets) {
+    positions_[tp] = next;
     commits.push_back(RdKafka::TopicPartition::create(tp.first, tp.second, next));
   }
-  std::vector<const fold::Overlay*> overlays;
-  for (auto& worker : workers_) overlays.push_back(&worker->overlay());
-  store_.Commit(overlays, offsets);
-  auto latency = std::chrono::steady_clock::now() - batch_started_;
-  for (const auto& [tp, next] : pending_offsets_) positions_[tp] = next;
-  for (auto& worker : workers_) worker->overlay().Stored();
-  pending_offsets_.clear();
   ++stats_.batches;
   // After the WriteBatch, and only as a copy: lag tools read committed offsets.
   consumer_->commitAsync(commits);
@@ -360,8 +384,8 @@ void Projector::FlushBatch() {
         .Observe(std::chrono::duration<double>(latency).count());
     ReportLag();
   }
-  if (on_batch_) on_batch_({batch_messages_, latency});
-  batch_messages_ = 0;
+  if (on_batch_) on_batch_({write_->messages, latency});
+  write_.reset();
   UpdateReadiness();
 }
 
@@ -461,8 +485,11 @@ ProjectorStats Projector::Run(const RunOptions& options) {
     // Flushing may have published events to partitions thought at their end.
     at_end = !assigned_.empty() && at_end_.size() == assigned_.size();
     if (options.until_caught_up && at_end && batch_messages_ == 0) break;
+    // Idle: let the last write's offsets count (readiness, lag).
+    if (batch_messages_ == 0 && consumed != RdKafka::ERR_NO_ERROR) FinishWrite();
   }
   FlushBatch();
+  FinishWrite();
   return stats_;
 }
 

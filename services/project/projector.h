@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <set>
@@ -83,8 +84,11 @@ class Projector {
   // Called by the rebalance handler.
   void OnAssign(std::vector<std::pair<std::string, int32_t>> partitions);
   void OnRevoke();
-  // Writes the pending batch with its offsets. Safe to call when empty.
+  // Starts writing the pending batch with its offsets, after the write
+  // before it finished. Safe to call when empty.
   void FlushBatch();
+  // Waits for the batch being written and takes its offsets as folded.
+  void FinishWrite();
 
  private:
   class FoldWorker;
@@ -118,6 +122,14 @@ class Projector {
   std::unique_ptr<kafka::Publisher> publisher_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::vector<std::unique_ptr<FoldWorker>> workers_;
+  // The batch being written while the next one is folded.
+  struct BatchWrite {
+    std::map<std::pair<std::string, int32_t>, int64_t> offsets;
+    size_t messages = 0;
+    std::chrono::steady_clock::time_point started;
+    std::future<std::chrono::steady_clock::time_point> done;
+  };
+  std::unique_ptr<BatchWrite> write_;
   class Rebalancer;
   std::unique_ptr<Rebalancer> rebalancer_;
 };

@@ -134,10 +134,16 @@ std::string ValidateEvent(const v1::Event& event) {
       if (!UsableIdentityKey(event.merge_requested().survivor_key()))
         return UnusableKey("survivor_key", event.merge_requested().survivor_key());
       break;
-    case v1::Event::kCustomerMoved:
-      if (event.customer_moved().customer().customer_id().empty())
-        return "customer_moved without a customer";
+    case v1::Event::kCustomerMoved: {
+      const auto& moved = event.customer_moved();
+      if (moved.customer().customer_id().empty()) return "customer_moved without a customer";
+      // The aliases become identities of the survivor: junk would merge strangers.
+      for (const auto& alias : moved.customer().aliases())
+        if (!UsableIdentityKey(alias)) return UnusableKey("moved alias", alias);
+      for (const auto& timeline : moved.timelines())
+        if (timeline.customer_id().empty()) return "customer_moved timeline without a customer id";
       break;
+    }
     case v1::Event::kEventForwarded: {
       const auto& inner = event.event_forwarded().event();
       if (!IsCustomerDomainEvent(inner))

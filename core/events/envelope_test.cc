@@ -126,6 +126,45 @@ TEST(DecodeEvent, CampaignNeedsNoCustomerKey) {
   EXPECT_EQ(Decode(event).error, DecodeError::kNone);
 }
 
+// Identity events name customers by their keys; junk there would merge
+// strangers, so they are held to the rule customer keys follow.
+TEST(DecodeEvent, IdentityEventsNeedUsableKeys) {
+  v1::Event claim = ValidUpsert();
+  claim.mutable_identity_claimed()->set_holder_key("email:null");
+  EXPECT_EQ(Decode(claim).error, DecodeError::kInvalid);
+  claim.mutable_identity_claimed()->set_holder_key("src:marketing:m1");
+  EXPECT_EQ(Decode(claim).error, DecodeError::kNone);
+
+  v1::Event merge = ValidUpsert();
+  merge.mutable_merge_requested()->set_survivor_key("anna@corp.de");
+  EXPECT_NE(Decode(merge).reason.find("survivor_key"), std::string::npos);
+
+  v1::Event moved = ValidUpsert();
+  moved.mutable_customer_moved()->mutable_customer()->set_customer_id("c1");
+  moved.mutable_customer_moved()->mutable_customer()->add_aliases("email:test@example.com");
+  EXPECT_NE(Decode(moved).reason.find("moved alias"), std::string::npos);
+  moved.mutable_customer_moved()->mutable_customer()->set_aliases(0, "email:anna@corp.de");
+  EXPECT_EQ(Decode(moved).error, DecodeError::kNone);
+  moved.mutable_customer_moved()->add_timelines();
+  EXPECT_EQ(Decode(moved).error, DecodeError::kInvalid);
+}
+
+TEST(DecodeEvent, ForwardedEventMustBeAValidCustomerEvent) {
+  v1::Event forward = ValidUpsert();
+  *forward.mutable_event_forwarded()->mutable_event() = ValidUpsert();
+  EXPECT_EQ(Decode(forward).error, DecodeError::kNone);
+
+  v1::Event inner = ValidUpsert();
+  inner.clear_event_id();
+  *forward.mutable_event_forwarded()->mutable_event() = inner;
+  EXPECT_NE(Decode(forward).reason.find("forwarded event: missing event_id"), std::string::npos);
+
+  v1::Event campaign = ValidUpsert();
+  campaign.mutable_campaign_upserted()->set_campaign_id("spring");
+  *forward.mutable_event_forwarded()->mutable_event() = campaign;
+  EXPECT_NE(Decode(forward).reason.find("must carry a customer event"), std::string::npos);
+}
+
 TEST(StageNames, LifecycleRoundTrip) {
   for (int i = v1::LifecycleStage_MIN + 1; i <= v1::LifecycleStage_MAX; ++i) {
     auto stage = static_cast<v1::LifecycleStage>(i);

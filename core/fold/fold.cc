@@ -530,6 +530,11 @@ class Folder {
     }
     MergeInto(rules_, *survivor, moved.customer());
     for (const auto& timeline : moved.timelines()) {
+      // A customer moves once; a timeline whose owner is known here already
+      // (a repeated or forged move) must not overwrite what is stored.
+      if (state_.Get(Table::kCustomers, timeline.customer_id()) ||
+          timeline.customer_id() == survivor->customer_id())
+        continue;
       for (int sequence = 0; sequence < timeline.entries_size(); ++sequence)
         Put(Table::kTimeline, TimelineKey(timeline.customer_id(), sequence),
             timeline.entries(sequence));

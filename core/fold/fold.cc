@@ -170,6 +170,64 @@ void MergeInto(const Rules& rules, CustomerState& survivor, const CustomerState&
   survivor.set_last_seen_ms(std::max(survivor.last_seen_ms(), absorbed.last_seen_ms()));
 }
 
+// The counters every customer event moves: on the whole customer, or on its
+// activity record alone (the same field names in both messages).
+template <typename Counters>
+void CountEvent(Counters& counters, int64_t occurred_at_ms) {
+  counters.set_applied_events(counters.applied_events() + 1);
+  counters.set_first_seen_ms(std::min(counters.first_seen_ms(), occurred_at_ms));
+  counters.set_last_seen_ms(std::max(counters.last_seen_ms(), occurred_at_ms));
+}
+
+void JoinActivity(CustomerState& customer, const state::v1::CustomerActivity& activity) {
+  customer.set_applied_events(activity.applied_events());
+  customer.set_first_seen_ms(activity.first_seen_ms());
+  customer.set_last_seen_ms(activity.last_seen_ms());
+  customer.set_engagements(activity.engagements());
+  customer.set_activities(activity.activities());
+  customer.set_timeline_length(activity.timeline_length());
+}
+
+// Moves the counters out of the customer into its activity record.
+state::v1::CustomerActivity SplitActivity(CustomerState& customer) {
+  state::v1::CustomerActivity activity;
+  activity.set_applied_events(customer.applied_events());
+  activity.set_first_seen_ms(customer.first_seen_ms());
+  activity.set_last_seen_ms(customer.last_seen_ms());
+  activity.set_engagements(customer.engagements());
+  activity.set_activities(customer.activities());
+  activity.set_timeline_length(customer.timeline_length());
+  customer.clear_applied_events();
+  customer.clear_first_seen_ms();
+  customer.clear_last_seen_ms();
+  customer.clear_engagements();
+  customer.clear_activities();
+  customer.clear_timeline_length();
+  return activity;
+}
+
+// The customer stored under `id` after following merge redirects within the
+// shard, with the counters of a live one joined in; `record` (optional)
+// receives the stored bytes of the record found.
+std::optional<CustomerState> LoadJoined(const StateReader& state, std::string id,
+                                        std::string* record) {
+  for (int hops = 0; hops < 64; ++hops) {
+    auto bytes = state.Get(Table::kCustomers, id);
+    if (!bytes) return std::nullopt;
+    auto customer = DecodeState<CustomerState>(*bytes, Table::kCustomers, id);
+    if (!customer.merged_into().empty()) {
+      id = customer.merged_into();
+      continue;
+    }
+    if (customer.merged_into_key().empty())  // live, not moved away
+      if (auto activity = Load<state::v1::CustomerActivity>(state, Table::kActivity, id))
+        JoinActivity(customer, *activity);
+    if (record) *record = std::move(*bytes);
+    return customer;
+  }
+  throw StateError("merge redirect chain too long at customer " + id);
+}
+
 class Folder {
  public:
   Folder(const StateReader& state, const v1::Event& envelope, const Rules& rules)
@@ -316,8 +374,11 @@ class Folder {
     for (const auto& key : keys) {
       auto id = state_.Get(Table::kIdentity, key);
       if (!id) continue;
-      auto customer = LoadCustomer(state_, *id);
+      std::string record;
+      auto customer = LoadJoined(state_, *id, &record);
       if (!customer) throw StateError("identity " + key + " points to missing customer " + *id);
+      if (customer->merged_into_key().empty())
+        stored_records_[customer->customer_id()] = std::move(record);
       if (!customer->merged_into_key().empty()) {
         if (key == envelope_.customer_key()) {
           moved_to_ = customer->merged_into_key();
@@ -382,6 +443,18 @@ class Folder {
     redirect.set_timeline_length(timeline_length);
     redirect.set_home_key(home_key);
     Put(Table::kCustomers, customer_id, redirect);
+    Delete(Table::kActivity, customer_id);
+  }
+
+  // Stores the customer as two records: its counters, and the rest, which
+  // is written only when it changed (most events move counters alone).
+  void PutCustomer(CustomerState& customer) {
+    const std::string id = customer.customer_id();
+    Put(Table::kActivity, id, SplitActivity(customer));
+    std::string record = EncodeState(customer);
+    auto stored = stored_records_.find(id);
+    if (stored == stored_records_.end() || stored->second != record)
+      PutRaw(Table::kCustomers, id, std::move(record));
   }
 
   // Every identity key a customer gained is announced to the shard that owns
@@ -509,6 +582,7 @@ class Folder {
     redirect.set_home_key(customer.home_key());
     redirect.set_merged_into_key(survivor);
     Put(Table::kCustomers, customer.customer_id(), redirect);
+    Delete(Table::kActivity, customer.customer_id());
     Emit(survivor, std::move(event));
   }
 
@@ -642,7 +716,8 @@ class Folder {
               [](const auto& a, const auto& b) { return a.channel() < b.channel(); });
   }
 
-  void FoldEngagement(CustomerState& customer) {
+  template <typename Counters>
+  void FoldEngagement(Counters& customer) {
     const auto& payload = event_.campaign_engagement();
     customer.set_engagements(customer.engagements() + 1);
     auto stats =
@@ -681,7 +756,32 @@ class Folder {
     Put(Table::kDeals, deal_key, deal);
   }
 
+  // Engagement and logged activities move counters only: when every key the
+  // event names points to one live customer already, its activity record is
+  // all the fold reads and writes.
+  bool FoldCountersOnly() {
+    if (!event_.has_campaign_engagement() && !event_.has_activity_logged()) return false;
+    std::optional<std::string> id;
+    for (const auto& key : IdentityKeys()) {
+      auto found = state_.Get(Table::kIdentity, key);
+      if (!found || (id && *id != *found)) return false;
+      id = std::move(found);
+    }
+    auto activity = Load<state::v1::CustomerActivity>(state_, Table::kActivity, *id);
+    if (!activity) return false;  // moved away: the full path forwards the event
+    CountEvent(*activity, event_.occurred_at_ms());
+    if (event_.has_campaign_engagement())
+      FoldEngagement(*activity);
+    else
+      activity->set_activities(activity->activities() + 1);
+    outcome_.customer_id = *id;
+    AppendTimeline(*id, *activity);
+    Put(Table::kActivity, *id, *activity);
+    return true;
+  }
+
   void FoldCustomerEvent() {
+    if (FoldCountersOnly()) return;
     auto resolved = Resolve(IdentityKeys());
     if (!resolved) {
       // The customer moved to another shard: the event follows it there.
@@ -692,9 +792,7 @@ class Folder {
       return;
     }
     CustomerState& customer = *resolved;
-    customer.set_applied_events(customer.applied_events() + 1);
-    customer.set_first_seen_ms(std::min(customer.first_seen_ms(), event_.occurred_at_ms()));
-    customer.set_last_seen_ms(std::max(customer.last_seen_ms(), event_.occurred_at_ms()));
+    CountEvent(customer, event_.occurred_at_ms());
     switch (event_.payload_case()) {
       case v1::Event::kCustomerUpserted:
         FoldUpsert(customer);
@@ -749,7 +847,7 @@ class Folder {
 
   void FinishCustomer(CustomerState& customer) {
     outcome_.customer_id = customer.customer_id();
-    AppendTimeline(customer);
+    AppendTimeline(customer.customer_id(), customer);
     ++funnel_current_[customer.lifecycle_stage()];
     WriteFunnel(customer.lifecycle_stage());
     // Aliases an erasure just dropped are not announced.
@@ -757,10 +855,11 @@ class Folder {
       return !std::binary_search(customer.aliases().begin(), customer.aliases().end(), alias);
     });
     ClaimNewAliases(customer);
-    Put(Table::kCustomers, customer.customer_id(), customer);
+    PutCustomer(customer);
   }
 
-  void AppendTimeline(CustomerState& customer) {
+  template <typename Counters>
+  void AppendTimeline(const std::string& customer_id, Counters& customer) {
     state::v1::TimelineEntry entry;
     entry.set_event_id(event_.event_id());
     entry.set_kind(std::string(events::PayloadKind(event_)));
@@ -770,7 +869,7 @@ class Folder {
     entry.set_source_version(event_.source_version());
     entry.set_note(note_);
     for (const auto& id : absorbed_) entry.add_merged_customer_ids(id);
-    Put(Table::kTimeline, TimelineKey(customer.customer_id(), customer.timeline_length()), entry);
+    Put(Table::kTimeline, TimelineKey(customer_id, customer.timeline_length()), entry);
     customer.set_timeline_length(customer.timeline_length() + 1);
   }
 
@@ -803,6 +902,8 @@ class Folder {
   std::vector<std::string> absorbed_;
   // Identity keys the event added to its customer.
   std::vector<std::string> new_aliases_;
+  // Stored bytes of the customer records Resolve() read, by customer id.
+  std::map<std::string, std::string> stored_records_;
   // Set by Resolve() when the customer lives in another shard now: its home key.
   std::string moved_to_;
   // Stages of the customers the event found, before it.
@@ -813,12 +914,7 @@ class Folder {
 }  // namespace
 
 std::optional<state::v1::CustomerState> LoadCustomer(const StateReader& state, std::string id) {
-  for (int hops = 0; hops < 64; ++hops) {
-    auto customer = Load<CustomerState>(state, Table::kCustomers, id);
-    if (!customer || customer->merged_into().empty()) return customer;  // live, or moved away
-    id = customer->merged_into();
-  }
-  throw StateError("merge redirect chain too long at customer " + id);
+  return LoadJoined(state, std::move(id), nullptr);
 }
 
 std::string TimelineKey(std::string_view customer_id, uint64_t sequence) {

@@ -38,10 +38,14 @@ class FoldTest : public ::testing::Test {
     return state_.Get(Table::kIdentity, identity_key).value_or("<none>");
   }
 
+  // The record stored under `id` (a redirect stays a redirect), with its
+  // activity counters joined in as readers see them.
   CustomerState Customer(const std::string& id) const {
     auto bytes = state_.Get(Table::kCustomers, id);
     EXPECT_TRUE(bytes) << "no customer " << id;
-    return bytes ? DecodeState<CustomerState>(*bytes, Table::kCustomers, id) : CustomerState();
+    if (!bytes) return CustomerState();
+    auto customer = DecodeState<CustomerState>(*bytes, Table::kCustomers, id);
+    return customer.merged_into().empty() ? LoadCustomer(state_, id).value() : customer;
   }
 
   template <typename T>

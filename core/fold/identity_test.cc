@@ -90,7 +90,7 @@ class Cluster {
       for (const auto& [id, bytes] : shard.Rows(Table::kCustomers)) {
         auto customer = DecodeState<CustomerState>(bytes, Table::kCustomers, id);
         if (customer.merged_into().empty() && customer.merged_into_key().empty())
-          live.push_back(std::move(customer));
+          live.push_back(*LoadCustomer(shard, id));
       }
     return live;
   }

@@ -24,6 +24,8 @@ std::string_view TableName(Table table) {
       return "funnel";
     case Table::kClaims:
       return "claims";
+    case Table::kActivity:
+      return "activity";
   }
   return "unknown";
 }

@@ -10,7 +10,7 @@ namespace accord::fold {
 // The logical tables the fold reads and writes. Each is one RocksDB column
 // family (see docs/state.md for keys and encodings).
 enum class Table : int {
-  kCustomers,      // customer id -> state.v1.CustomerState
+  kCustomers,      // customer id -> state.v1.CustomerState without its activity counters
   kIdentity,       // identity key ("email:..", "src:..") -> customer id
   kDeals,          // "<system>:<deal id>" -> state.v1.DealState
   kCampaigns,      // campaign id -> state.v1.CampaignState
@@ -19,11 +19,12 @@ enum class Table : int {
   kTimeline,       // "<customer id>/<sequence, 10 digits>" -> state.v1.TimelineEntry
   kFunnel,         // "current/<stage>" and "entered/<stage>" -> count, decimal
   kClaims,         // identity key -> home key of the customer (in any shard) holding it
+  kActivity,       // customer id -> state.v1.CustomerActivity (the counters of a live customer)
 };
-inline constexpr int kTableCount = 9;
-inline constexpr Table kAllTables[] = {Table::kCustomers, Table::kIdentity,      Table::kDeals,
-                                       Table::kCampaigns, Table::kCampaignStats, Table::kEvents,
-                                       Table::kTimeline,  Table::kFunnel,        Table::kClaims};
+inline constexpr int kTableCount = 10;
+inline constexpr Table kAllTables[] = {
+    Table::kCustomers, Table::kIdentity, Table::kDeals,  Table::kCampaigns, Table::kCampaignStats,
+    Table::kEvents,    Table::kTimeline, Table::kFunnel, Table::kClaims,    Table::kActivity};
 
 std::string_view TableName(Table table);
 

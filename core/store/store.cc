@@ -19,7 +19,7 @@ constexpr std::string_view kOffsetsFamily = "offsets";
 constexpr std::string_view kMetaFamily = "meta";
 constexpr std::string_view kFormatKey = "format_version";
 // Bumped when keys or value encodings change incompatibly.
-constexpr std::string_view kFormatVersion = "3";
+constexpr std::string_view kFormatVersion = "4";
 
 int OffsetsIndex() {
   return fold::kTableCount;

@@ -5,6 +5,7 @@
 #include "core/events/envelope.h"
 #include "core/events/identity.h"
 #include "core/fold/codec.h"
+#include "core/fold/fold.h"
 #include "core/store/store.h"
 #include "services/query/render.h"
 #include "services/query/state_query.h"
@@ -73,7 +74,9 @@ void QuerySummary(const QueryOptions& options, cli::Context& context) {
       systems.insert(sv.source_key().substr(0, sv.source_key().find(':')));
     if (systems.size() > 1) {
       ++with_several_sources;
-      if (sample.size() < options.limit) sample.push_back(CustomerJson(customer));
+      if (sample.size() < options.limit)
+        // The key carries the shard prefix the activity record shares.
+        sample.push_back(CustomerJson(fold::LoadCustomer(*store, std::string(key)).value()));
     }
     return true;
   });

@@ -1,5 +1,6 @@
 #include "core/store/store.h"
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
@@ -32,12 +33,13 @@ std::string OffsetKey(const std::string& stream, int32_t partition) {
   return stream + "/" + std::to_string(partition);
 }
 
-rocksdb::ColumnFamilyOptions FamilyOptions() {
+rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>& block_cache) {
   rocksdb::ColumnFamilyOptions options;
   rocksdb::BlockBasedTableOptions table;
   // Point lookups dominate (identity, event-id dedup) and most dedup lookups
   // miss: a bloom filter answers those without reading a block.
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.block_cache = block_cache;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   // The same for the memtable, where the event ids of recent batches sit: a
   // miss there would otherwise walk the skip list.
@@ -55,12 +57,15 @@ std::unique_ptr<Store> Store::Open(const std::string& path, Mode mode, bool crea
   if (!exists && (mode == Mode::kReadOnly || !create_if_missing))
     throw StoreError("no Accord state at " + path + " (directory missing or empty)");
 
+  // One block cache for every column family: reads of customers and
+  // identities that fell out of the memtables stay in memory.
+  auto block_cache = rocksdb::NewLRUCache(256u << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  families.emplace_back(rocksdb::kDefaultColumnFamilyName, FamilyOptions());
+  families.emplace_back(rocksdb::kDefaultColumnFamilyName, FamilyOptions(block_cache));
   for (auto table : fold::kAllTables)
-    families.emplace_back(std::string(fold::TableName(table)), FamilyOptions());
-  families.emplace_back(std::string(kOffsetsFamily), FamilyOptions());
-  families.emplace_back(std::string(kMetaFamily), FamilyOptions());
+    families.emplace_back(std::string(fold::TableName(table)), FamilyOptions(block_cache));
+  families.emplace_back(std::string(kOffsetsFamily), FamilyOptions(block_cache));
+  families.emplace_back(std::string(kMetaFamily), FamilyOptions(block_cache));
 
   if (exists) {
     std::vector<std::string> present;

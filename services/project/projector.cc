@@ -89,10 +89,13 @@ class Projector::FoldWorker {
     thread_.join();
   }
 
-  void Enqueue(std::unique_ptr<RdKafka::Message> message) {
+  // Messages are handed over in chunks: waking a thread per message would
+  // cost more than folding it.
+  using Chunk = std::vector<std::unique_ptr<RdKafka::Message>>;
+  void Enqueue(Chunk chunk) {
     {
       std::lock_guard lock(mutex_);
-      queue_.push_back(std::move(message));
+      queue_.push_back(std::move(chunk));
     }
     wake_.notify_one();
   }
@@ -116,16 +119,17 @@ class Projector::FoldWorker {
     for (;;) {
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;
-      auto message = std::move(queue_.front());
+      Chunk chunk = std::move(queue_.front());
       queue_.pop_front();
       busy_ = true;
       lock.unlock();
       try {
-        if (!failure_) Fold(*message);
+        for (const auto& message : chunk)
+          if (!failure_) Fold(*message);
       } catch (...) {
         failure_ = std::current_exception();
       }
-      message.reset();
+      chunk.clear();
       lock.lock();
       busy_ = false;
       if (queue_.empty()) idle_.notify_all();
@@ -229,7 +233,7 @@ class Projector::FoldWorker {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable idle_;
-  std::deque<std::unique_ptr<RdKafka::Message>> queue_;
+  std::deque<Chunk> queue_;
   bool busy_ = false;
   bool stopping_ = false;
   std::exception_ptr failure_;
@@ -261,6 +265,7 @@ Projector::Projector(const config::AppConfig& config, store::Store& store,
   const size_t threads = static_cast<size_t>(config.project.fold_threads);
   for (size_t i = 0; i < threads; ++i)
     workers_.push_back(std::make_unique<FoldWorker>(*this, kStateCacheBytes / threads));
+  staged_.resize(threads);
 }
 
 Projector::~Projector() {
@@ -318,6 +323,8 @@ void Projector::UpdateReadiness() {
 void Projector::FlushBatch() {
   if (pending_offsets_.empty()) return;
   ProjectorStats folded;
+  for (size_t i = 0; i < workers_.size(); ++i)
+    if (!staged_[i].empty()) workers_[i]->Enqueue(std::exchange(staged_[i], {}));
   for (auto& worker : workers_) folded += worker->Drain();
   stats_ += folded;
   FinishWrite();
@@ -421,10 +428,13 @@ ProjectorStats& ProjectorStats::operator+=(const ProjectorStats& other) {
 }
 
 void Projector::Dispatch(std::unique_ptr<RdKafka::Message> message) {
+  constexpr size_t kChunkMessages = 256;
   ++stats_.messages;
   pending_offsets_[{message->topic_name(), message->partition()}] = message->offset() + 1;
-  auto& worker = workers_[static_cast<size_t>(message->partition()) % workers_.size()];
-  worker->Enqueue(std::move(message));
+  const size_t index = static_cast<size_t>(message->partition()) % workers_.size();
+  auto& chunk = staged_[index];
+  chunk.push_back(std::move(message));
+  if (chunk.size() >= kChunkMessages) workers_[index]->Enqueue(std::exchange(chunk, {}));
 }
 
 ProjectorStats Projector::Run(const RunOptions& options) {

@@ -122,6 +122,8 @@ class Projector {
   std::unique_ptr<kafka::Publisher> publisher_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::vector<std::unique_ptr<FoldWorker>> workers_;
+  // Messages for each worker not handed over yet.
+  std::vector<std::vector<std::unique_ptr<RdKafka::Message>>> staged_;
   // The batch being written while the next one is folded.
   struct BatchWrite {
     std::map<std::pair<std::string, int32_t>, int64_t> offsets;

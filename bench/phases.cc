@@ -300,8 +300,7 @@ PhaseResult RunProjection(const config::AppConfig& config, uint64_t expected_mes
   // projection publishes and folds on the way are part of its cost.
   result.messages = stats.messages - std::min(stats.messages, stats.emitted);
   result.steady = stats.messages > 0 ? last_write - first_message : Clock::duration{};
-  result.complete =
-      stats.messages == expected_messages + stats.emitted && stats.dead_lettered == 0;
+  result.complete = stats.messages == expected_messages + stats.emitted && stats.dead_lettered == 0;
   uint64_t customers = 0, merged = 0;
   store->Scan(fold::Table::kCustomers, [&](std::string_view, std::string_view value) {
     state::v1::CustomerState customer;

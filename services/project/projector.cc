@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <deque>

@@ -30,6 +30,24 @@ void RequireReachable(RdKafka::Handle& handle, const config::KafkaConfig& kafka)
                      std::to_string(kafka.connect_timeout_ms) + " ms: " + RdKafka::err2str(err));
 }
 
+void RequireTopics(RdKafka::Handle& handle, const config::KafkaConfig& kafka,
+                   const std::vector<std::string>& topics) {
+  RdKafka::Metadata* metadata = nullptr;
+  auto err = handle.metadata(true, nullptr, &metadata, kafka.connect_timeout_ms);
+  std::unique_ptr<RdKafka::Metadata> owned(metadata);
+  if (err != RdKafka::ERR_NO_ERROR)
+    throw KafkaError("cannot read the topics of " + kafka.bootstrap_servers + ": " +
+                     RdKafka::err2str(err));
+  for (const auto& topic : topics) {
+    bool present = false;
+    for (const auto* known : *owned->topics())
+      present = present || (known->topic() == topic && known->err() == RdKafka::ERR_NO_ERROR);
+    if (!present)
+      throw KafkaError("topic " + topic + " does not exist on " + kafka.bootstrap_servers +
+                       ": create the topics with `accord topics create`");
+  }
+}
+
 namespace {
 
 using TopicResults = const rd_kafka_topic_result_t** (*)(rd_kafka_event_t*, size_t*);

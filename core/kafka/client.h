@@ -33,6 +33,11 @@ std::unique_ptr<RdKafka::Conf> MakeConf(const config::KafkaConfig& kafka,
 // never a hang.
 void RequireReachable(RdKafka::Handle& handle, const config::KafkaConfig& kafka);
 
+// Throws KafkaError naming the first of `topics` the cluster does not have,
+// and how to create them.
+void RequireTopics(RdKafka::Handle& handle, const config::KafkaConfig& kafka,
+                   const std::vector<std::string>& topics);
+
 // Creates the topics that do not exist yet; existing ones are left as they are.
 void EnsureTopics(const config::KafkaConfig& kafka, const std::vector<std::string>& topics,
                   int partitions, int replication_factor);

@@ -262,6 +262,11 @@ Projector::Projector(const config::AppConfig& config, store::Store& store,
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!consumer_) throw kafka::KafkaError("cannot create Kafka consumer: " + error);
   kafka::RequireReachable(*consumer_, config.kafka);
+  // A subscription to a missing topic would wait silently for the next
+  // metadata refresh (minutes); say what is missing instead.
+  events::Topics topics(config.kafka.topic_prefix);
+  kafka::RequireTopics(*consumer_, config.kafka,
+                       {topics.events, topics.campaigns, topics.deadletter});
   publisher_ = std::make_unique<kafka::Publisher>(config.kafka);
   const size_t threads = static_cast<size_t>(config.project.fold_threads);
   for (size_t i = 0; i < threads; ++i)

@@ -103,6 +103,17 @@ TEST(BadInput, MissingBrokerIsAClearBoundedError) {
   }
 }
 
+TEST(BadInput, MissingTopicsAreAClearError) {
+  TempDir dir;
+  auto started = std::chrono::steady_clock::now();
+  auto result = RunAccord({"project", "--db", dir / "state"}, "it-no-topics-here");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("topic it-no-topics-here.events does not exist"), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("accord topics create"), std::string::npos) << result.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+}
+
 TEST(BadInput, MissingOrForeignStateDirectoryIsRefused) {
   TempDir dir;
   auto missing = RunAccord({"query", "summary", "--db", dir / "nothing-here"}, "accord");

@@ -161,6 +161,19 @@ std::string ValidateEvent(const v1::Event& event) {
   return "";
 }
 
+bool IsFeedbackEvent(const v1::Event& event) {
+  switch (event.payload_case()) {
+    case v1::Event::kScoreUpdated:
+    case v1::Event::kLeadQualified:
+    case v1::Event::kCampaignEffectiveness:
+    case v1::Event::kReactivationCandidate:
+    case v1::Event::kContactPause:
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool IsIdentityEvent(const v1::Event& event) {
   switch (event.payload_case()) {
     case v1::Event::kIdentityClaimed:

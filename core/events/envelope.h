@@ -76,6 +76,10 @@ std::string ValidateEvent(const v1::Event& event);
 // definitions, feedback, or the projection's own identity events).
 bool IsCustomerDomainEvent(const v1::Event& event);
 
+// True for Accord's feedback events (scores, handovers, campaign
+// effectiveness, reactivation candidates, contact pauses).
+bool IsFeedbackEvent(const v1::Event& event);
+
 // True for the projection's own identity events (identity.proto): claims,
 // releases, merge requests and moved customers.
 bool IsIdentityEvent(const v1::Event& event);

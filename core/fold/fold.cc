@@ -241,31 +241,25 @@ class Folder {
       outcome_.verdict = Verdict::kDuplicate;
       return std::move(outcome_);
     }
+    if (events::IsFeedbackEvent(event_)) {
+      outcome_.verdict = Verdict::kIgnored;
+      return std::move(outcome_);
+    }
+    if (events::IsIdentityEvent(event_)) outcome_.verdict = Verdict::kIdentity;
     switch (event_.payload_case()) {
       case v1::Event::kCampaignUpserted:
         FoldCampaign();
         break;
-      case v1::Event::kScoreUpdated:
-      case v1::Event::kLeadQualified:
-      case v1::Event::kCampaignEffectiveness:
-      case v1::Event::kReactivationCandidate:
-      case v1::Event::kContactPause:
-        outcome_.verdict = Verdict::kIgnored;
-        return std::move(outcome_);
       case v1::Event::kIdentityClaimed:
-        outcome_.verdict = Verdict::kIdentity;
         FoldClaim();
         break;
       case v1::Event::kIdentityReleased:
-        outcome_.verdict = Verdict::kIdentity;
         FoldRelease();
         break;
       case v1::Event::kMergeRequested:
-        outcome_.verdict = Verdict::kIdentity;
         FoldMergeRequest();
         break;
       case v1::Event::kCustomerMoved:
-        outcome_.verdict = Verdict::kIdentity;
         FoldMoved();
         break;
       default:
@@ -759,10 +753,10 @@ class Folder {
   // Engagement and logged activities move counters only: when every key the
   // event names points to one live customer already, its activity record is
   // all the fold reads and writes.
-  bool FoldCountersOnly() {
+  bool FoldCountersOnly(const std::vector<std::string>& keys) {
     if (!event_.has_campaign_engagement() && !event_.has_activity_logged()) return false;
     std::optional<std::string> id;
-    for (const auto& key : IdentityKeys()) {
+    for (const auto& key : keys) {
       auto found = state_.Get(Table::kIdentity, key);
       if (!found || (id && *id != *found)) return false;
       id = std::move(found);
@@ -781,8 +775,9 @@ class Folder {
   }
 
   void FoldCustomerEvent() {
-    if (FoldCountersOnly()) return;
-    auto resolved = Resolve(IdentityKeys());
+    const auto keys = IdentityKeys();
+    if (FoldCountersOnly(keys)) return;
+    auto resolved = Resolve(keys);
     if (!resolved) {
       // The customer moved to another shard: the event follows it there.
       v1::Event forward;

@@ -11,6 +11,7 @@
 
 namespace accord::fold {
 
+// Callers may index tables by it: new verdicts go at the end.
 enum class Verdict {
   kApplied,    // the event changed the state (at least its history counters)
   kDuplicate,  // an event with this id was folded before; nothing changes

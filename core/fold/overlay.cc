@@ -62,11 +62,4 @@ void Overlay::StoredSealed() {
   Cache(sealed_);
 }
 
-void Overlay::Clear() {
-  for (auto& pending : pending_) pending.clear();
-  for (auto& sealed : sealed_) sealed.clear();
-  for (auto& cache : cache_) cache.clear();
-  cache_bytes_ = 0;
-}
-
 }  // namespace accord::fold

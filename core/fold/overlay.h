@@ -49,9 +49,6 @@ class Overlay : public StateReader {
   const Writes& sealed() const { return sealed_; }
   // The sealed writes are now in the store: they become cached copies.
   void StoredSealed();
-  // Forgets the pending writes (and the cached copies, which may have been
-  // read from a store that is being replaced).
-  void Clear();
 
  private:
   static bool Cached(Table table) { return table != Table::kEvents && table != Table::kTimeline; }

@@ -113,7 +113,8 @@ class Projector::FoldWorker {
   fold::Overlay& overlay() { return overlay_; }
 
  private:
-  enum class Outcome { kApplied, kDuplicate, kIgnored, kForwarded, kIdentity, kDeadLettered };
+  // Counter slots: one per fold::Verdict, then dead letters.
+  static constexpr size_t kDeadLettered = 5;
 
   void Loop() {
     std::unique_lock lock(mutex_);
@@ -144,35 +145,22 @@ class Projector::FoldWorker {
         std::string_view(static_cast<const char*>(message.payload()), message.len()), event);
     if (decoded.error != events::DecodeError::kNone) {
       DeadLetter(message, decoded);
-      Count(topic, Outcome::kDeadLettered);
+      Count(topic, kDeadLettered);
       return;
     }
     const std::string shard = fold::ShardPrefix(projector_.StreamOf(topic), message.partition());
     auto outcome =
         fold::Apply(fold::ShardView(overlay_, shard), event, projector_.config_.fold.rules);
     fold::MoveIntoShard(outcome.changes, shard);
-    switch (outcome.verdict) {
-      case fold::Verdict::kApplied:
-        ++stats_.applied;
-        Count(topic, Outcome::kApplied);
-        break;
-      case fold::Verdict::kDuplicate:
-        ++stats_.duplicates;
-        Count(topic, Outcome::kDuplicate);
-        break;
-      case fold::Verdict::kIgnored:
-        ++stats_.ignored;
-        Count(topic, Outcome::kIgnored);
-        break;
-      case fold::Verdict::kForwarded:
-        ++stats_.forwarded;
-        Count(topic, Outcome::kForwarded);
-        break;
-      case fold::Verdict::kIdentity:
-        ++stats_.identity;
-        Count(topic, Outcome::kIdentity);
-        break;
-    }
+    // Indexed by fold::Verdict.
+    static constexpr uint64_t ProjectorStats::*kCountOf[] = {
+        &ProjectorStats::applied, &ProjectorStats::duplicates, &ProjectorStats::ignored,
+        &ProjectorStats::forwarded, &ProjectorStats::identity};
+    static_assert(std::size(kCountOf) == kDeadLettered &&
+                  static_cast<size_t>(fold::Verdict::kIdentity) + 1 == kDeadLettered);
+    const auto verdict = static_cast<size_t>(outcome.verdict);
+    ++(stats_.*kCountOf[verdict]);
+    Count(topic, verdict);
     overlay_.Record(outcome.changes);
     for (const auto& emitted : outcome.emitted) {
       projector_.publisher_->Publish(projector_.events_topic_, emitted.customer_key(),
@@ -209,7 +197,7 @@ class Projector::FoldWorker {
           .Add();
   }
 
-  void Count(const std::string& topic, Outcome outcome) {
+  void Count(const std::string& topic, size_t slot) {
     if (!projector_.registry_) return;
     // Looked up once per topic: the registry's lookup locks and builds
     // labels, which the per-message path should not pay.
@@ -223,12 +211,12 @@ class Projector::FoldWorker {
             "Messages the projection consumed, by topic and outcome",
             {{"topic", topic}, {"outcome", std::string(kNames[i])}});
     }
-    counters[static_cast<size_t>(outcome)]->Add();
+    counters[slot]->Add();
   }
 
   Projector& projector_;
   fold::Overlay overlay_;
-  std::map<std::string, std::array<metrics::Counter*, 6>> counters_;
+  std::map<std::string, std::array<metrics::Counter*, kDeadLettered + 1>> counters_;
   ProjectorStats stats_;
 
   std::mutex mutex_;

@@ -59,19 +59,6 @@ class EmptyState : public fold::StateReader {
   }
 };
 
-bool IsFeedback(v1::Event::PayloadCase payload) {
-  switch (payload) {
-    case v1::Event::kScoreUpdated:
-    case v1::Event::kLeadQualified:
-    case v1::Event::kCampaignEffectiveness:
-    case v1::Event::kReactivationCandidate:
-    case v1::Event::kContactPause:
-      return true;
-    default:
-      return false;
-  }
-}
-
 TEST(EventFixtures, EveryTextFixtureHasItsBinaryAndBack) {
   auto binaries = BinaryFixtures();
   std::set<std::string> binary_names;
@@ -117,7 +104,7 @@ TEST(EventFixtures, OldBinariesStillFold) {
     fold::Overlay overlay(empty);
     fold::Outcome outcome;
     ASSERT_NO_THROW(outcome = fold::Apply(overlay, event));
-    if (IsFeedback(event.payload_case())) {
+    if (events::IsFeedbackEvent(event)) {
       EXPECT_EQ(outcome.verdict, fold::Verdict::kIgnored);
     } else {
       EXPECT_EQ(outcome.verdict, events::IsIdentityEvent(event) ? fold::Verdict::kIdentity

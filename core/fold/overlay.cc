@@ -6,27 +6,37 @@ namespace accord::fold {
 
 std::optional<std::string> Overlay::Get(Table table, std::string_view key) const {
   const int index = static_cast<int>(table);
-  std::string owned(key);
-  if (auto it = pending_[index].find(owned); it != pending_[index].end()) return it->second;
-  if (auto it = sealed_[index].find(owned); it != sealed_[index].end()) return it->second;
+  if (auto it = pending_[index].find(key); it != pending_[index].end()) return it->second;
+  for (auto layer = sealed_.rbegin(); layer != sealed_.rend(); ++layer)
+    if (auto it = (*layer)[index].find(key); it != (*layer)[index].end()) return it->second;
   if (!Cached(table)) return base_.Get(table, key);
-  if (auto it = cache_[index].find(owned); it != cache_[index].end()) return it->second;
+  if (auto it = cache_[index].find(key); it != cache_[index].end()) return it->second;
   auto value = base_.Get(table, key);
-  Keep(table, owned, value);
+  Keep(table, std::string(key), std::optional<std::string>(value));
   return value;
 }
 
-void Overlay::Keep(Table table, const std::string& key,
-                   const std::optional<std::string>& value) const {
-  size_t bytes = key.size() + (value ? value->size() : 0) + 64;
+namespace {
+
+size_t CachedBytes(const std::string& key, const std::optional<std::string>& value) {
+  // 64: the hash node and the strings' own bookkeeping, roughly.
+  return key.size() + (value ? value->size() : 0) + 64;
+}
+
+}  // namespace
+
+void Overlay::Keep(Table table, std::string key, std::optional<std::string> value) const {
+  const size_t bytes = CachedBytes(key, value);
   if (cache_bytes_ + bytes > cache_budget_) {
     for (auto& cache : cache_) cache.clear();
     cache_bytes_ = 0;
   }
-  auto [it, inserted] = cache_[static_cast<int>(table)].try_emplace(key, value);
-  if (!inserted) {
-    cache_bytes_ -= it->first.size() + (it->second ? it->second->size() : 0) + 64;
-    it->second = value;
+  auto& cache = cache_[static_cast<int>(table)];
+  if (auto it = cache.find(key); it != cache.end()) {
+    cache_bytes_ -= CachedBytes(it->first, it->second);
+    it->second = std::move(value);
+  } else {
+    cache.emplace(std::move(key), std::move(value));
   }
   cache_bytes_ += bytes;
 }
@@ -41,7 +51,7 @@ void Overlay::Cache(Writes& writes) {
   for (auto table : kAllTables) {
     auto& stored = writes[static_cast<int>(table)];
     if (Cached(table))
-      for (const auto& [key, value] : stored) Keep(table, key, value);
+      for (auto& [key, value] : stored) Keep(table, key, std::move(value));
     stored.clear();
   }
 }
@@ -50,16 +60,17 @@ void Overlay::Stored() {
   Cache(pending_);
 }
 
-void Overlay::Seal() {
-  for (auto table : kAllTables) {
-    const int index = static_cast<int>(table);
-    if (!sealed_[index].empty()) throw std::logic_error("sealing over writes not yet stored");
-    sealed_[index].swap(pending_[index]);
-  }
+const Overlay::Writes& Overlay::Seal() {
+  // std::deque keeps references to its elements valid when it grows.
+  auto& sealed = sealed_.emplace_back();
+  sealed.swap(pending_);
+  return sealed;
 }
 
 void Overlay::StoredSealed() {
-  Cache(sealed_);
+  if (sealed_.empty()) throw std::logic_error("no sealed writes to store");
+  Cache(sealed_.front());
+  sealed_.pop_front();
 }
 
 }  // namespace accord::fold

@@ -23,7 +23,10 @@ class ShardView : public StateReader {
   ShardView(const StateReader& base, std::string prefix)
       : base_(base), prefix_(std::move(prefix)) {}
   std::optional<std::string> Get(Table table, std::string_view key) const override {
-    return base_.Get(table, prefix_ + std::string(key));
+    std::string shard_key;
+    shard_key.reserve(prefix_.size() + key.size());
+    shard_key.append(prefix_).append(key);
+    return base_.Get(table, shard_key);
   }
 
  private:

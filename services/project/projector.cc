@@ -112,6 +112,17 @@ class Projector::FoldWorker {
 
   fold::Overlay& overlay() { return overlay_; }
 
+  // What the fold asked to publish since the last call: dead letters and
+  // events for other shards. The projector publishes them between batches,
+  // so a flush of the publisher covers whole batches.
+  struct Outgoing {
+    std::string topic;
+    std::string key;
+    std::string value;
+    kafka::Publisher::Headers headers;
+  };
+  std::vector<Outgoing> TakeOutbox() { return std::exchange(outbox_, {}); }
+
  private:
   // Counter slots: one per fold::Verdict, then dead letters.
   static constexpr size_t kDeadLettered = 5;
@@ -163,8 +174,8 @@ class Projector::FoldWorker {
     Count(topic, verdict);
     overlay_.Record(outcome.changes);
     for (const auto& emitted : outcome.emitted) {
-      projector_.publisher_->Publish(projector_.events_topic_, emitted.customer_key(),
-                                     emitted.SerializeAsString());
+      outbox_.push_back(
+          {projector_.events_topic_, emitted.customer_key(), emitted.SerializeAsString(), {}});
       ++stats_.emitted;
     }
   }
@@ -180,14 +191,15 @@ class Projector::FoldWorker {
     std::string key = message.key() ? *message.key() : std::string();
     std::string value(static_cast<const char*>(message.payload()), message.len());
     // The id makes a dead letter re-published after a crash recognisable.
-    projector_.publisher_->Publish(
-        events::Topics(projector_.config_.kafka.topic_prefix).deadletter, key, value,
-        {{"accord.deadletter.id", source},
-         {"accord.reason", decoded.reason},
-         {"accord.reason.code", std::string(DecodeErrorCode(decoded.error))},
-         {"accord.source.topic", topic},
-         {"accord.source.partition", std::to_string(message.partition())},
-         {"accord.source.offset", std::to_string(message.offset())}});
+    outbox_.push_back({events::Topics(projector_.config_.kafka.topic_prefix).deadletter,
+                       std::move(key),
+                       std::move(value),
+                       {{"accord.deadletter.id", source},
+                        {"accord.reason", decoded.reason},
+                        {"accord.reason.code", std::string(DecodeErrorCode(decoded.error))},
+                        {"accord.source.topic", topic},
+                        {"accord.source.partition", std::to_string(message.partition())},
+                        {"accord.source.offset", std::to_string(message.offset())}}});
     ++stats_.dead_lettered;
     if (projector_.registry_)
       projector_.registry_
@@ -218,6 +230,7 @@ class Projector::FoldWorker {
   fold::Overlay overlay_;
   std::map<std::string, std::array<metrics::Counter*, kDeadLettered + 1>> counters_;
   ProjectorStats stats_;
+  std::vector<Outgoing> outbox_;
 
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -264,7 +277,7 @@ Projector::Projector(const config::AppConfig& config, store::Store& store,
 
 Projector::~Projector() {
   // A write still running reads the fold threads' overlays.
-  if (write_) write_->done.wait();
+  for (auto& write : writes_) write->done.wait();
   workers_.clear();
   if (consumer_) consumer_->close();
 }
@@ -297,7 +310,7 @@ void Projector::OnRevoke() {
   // The partitions may go to another instance: what this one folded must be
   // stored, with its offsets, before it lets go.
   FlushBatch();
-  FinishWrite();
+  FinishWrites();
   assigned_.clear();
   at_end_.clear();
 }
@@ -316,62 +329,83 @@ void Projector::UpdateReadiness() {
 
 void Projector::FlushBatch() {
   if (pending_offsets_.empty()) return;
-  ProjectorStats folded;
   for (size_t i = 0; i < workers_.size(); ++i)
     if (!staged_[i].empty()) workers_[i]->Enqueue(std::exchange(staged_[i], {}));
-  for (auto& worker : workers_) folded += worker->Drain();
-  stats_ += folded;
-  FinishWrite();
-  // Dead letters and emitted events first: once the offsets below are
-  // stored, the messages that caused them are never read again, so they must
-  // already be safe in Kafka. A crash before the store write folds the batch
-  // again and emits the same ids, which their receivers drop.
-  if (folded.dead_lettered + folded.emitted > 0) {
-    auto result = publisher_->Flush();
-    if (result.failed > 0)
-      throw kafka::KafkaError("Kafka did not acknowledge " + std::to_string(result.failed) +
-                              " dead letters or emitted events: " + result.first_error);
-    // A partition that received one of them is not at its end any more,
-    // unless this batch already read past it.
-    for (const auto& [tp, offset] : result.delivered_to) {
-      int64_t& published = published_up_to_[tp];
-      published = std::max(published, offset);
-      auto pending = pending_offsets_.find(tp);
-      int64_t next = pending != pending_offsets_.end() ? pending->second : positions_[tp];
-      if (next <= offset) at_end_.erase(tp);
+  for (auto& worker : workers_) stats_ += worker->Drain();
+  // The fold threads are idle: the overlays may change layers now.
+  while (!writes_.empty() &&
+         (writes_.size() >= kWritesInFlight ||
+          writes_.front()->done.wait_for(std::chrono::seconds(0)) == std::future_status::ready))
+    FinishOldestWrite();
+
+  bool publishing = false;
+  for (auto& worker : workers_) {
+    for (auto& outgoing : worker->TakeOutbox()) {
+      publisher_->Publish(outgoing.topic, outgoing.key, outgoing.value, outgoing.headers);
+      publishing = true;
     }
   }
-  // The write runs while the fold threads go on with the next batch, which
-  // reads this one's changes from the sealed overlays until they are stored.
   std::vector<store::PartitionOffset> offsets;
   for (const auto& [tp, next] : pending_offsets_)
     offsets.push_back({StreamOf(tp.first), tp.second, next});
   std::vector<const fold::Overlay::Writes*> writes;
-  for (auto& worker : workers_) {
-    worker->overlay().Seal();
-    writes.push_back(&worker->overlay().sealed());
-  }
-  write_ = std::make_unique<BatchWrite>();
-  write_->offsets = std::move(pending_offsets_);
-  write_->messages = std::exchange(batch_messages_, 0);
-  write_->started = batch_started_;
-  write_->done = std::async(std::launch::async,
-                            [this, writes = std::move(writes), offsets = std::move(offsets)] {
-                              store_.Commit(writes, offsets);
-                              return std::chrono::steady_clock::now();
-                            });
+  for (auto& worker : workers_) writes.push_back(&worker->overlay().Seal());
+
+  auto write = std::make_unique<BatchWrite>();
+  write->offsets = std::move(pending_offsets_);
+  write->messages = std::exchange(batch_messages_, 0);
+  write->started = batch_started_;
+  // The write runs while the fold threads go on with the next batches, which
+  // read its changes from the sealed overlay layers until it is stored.
+  // Writes are applied in batch order: each waits for the one before it.
+  std::shared_future<BatchWrite::Written> previous;
+  if (!writes_.empty()) previous = writes_.back()->done;
+  write->done =
+      std::async(std::launch::async, [this, publishing, previous, writes = std::move(writes),
+                                      offsets = std::move(offsets)] {
+        if (previous.valid()) previous.get();
+        BatchWrite::Written written;
+        // Dead letters and emitted events first: once the offsets are
+        // stored, the messages that caused them are never read again,
+        // so they must already be safe in Kafka. A crash before the
+        // store write folds the batch again and emits the same ids,
+        // which their receivers drop.
+        if (publishing) {
+          auto result = publisher_->Flush();
+          if (result.failed > 0)
+            throw kafka::KafkaError("Kafka did not acknowledge " + std::to_string(result.failed) +
+                                    " dead letters or emitted events: " + result.first_error);
+          written.delivered_to = std::move(result.delivered_to);
+        }
+        store_.Commit(writes, offsets);
+        written.at = std::chrono::steady_clock::now();
+        return written;
+      }).share();
+  writes_.push_back(std::move(write));
   pending_offsets_.clear();
 }
 
-void Projector::FinishWrite() {
-  if (!write_) return;
-  auto written = write_->done.get();
-  auto latency = written - write_->started;
+void Projector::FinishWrites() {
+  while (!writes_.empty()) FinishOldestWrite();
+}
+
+void Projector::FinishOldestWrite() {
+  auto write = std::move(writes_.front());
+  writes_.pop_front();
+  const auto& written = write->done.get();
+  auto latency = written.at - write->started;
   for (auto& worker : workers_) worker->overlay().StoredSealed();
   std::vector<RdKafka::TopicPartition*> commits;
-  for (const auto& [tp, next] : write_->offsets) {
+  for (const auto& [tp, next] : write->offsets) {
     positions_[tp] = next;
     commits.push_back(RdKafka::TopicPartition::create(tp.first, tp.second, next));
+  }
+  // A partition that received a dead letter or an emitted event is not at
+  // its end any more, unless the consumer already read past it.
+  for (const auto& [tp, offset] : written.delivered_to) {
+    int64_t& published = published_up_to_[tp];
+    published = std::max(published, offset);
+    if (ConsumedUpTo(tp) <= offset) at_end_.erase(tp);
   }
   ++stats_.batches;
   // After the WriteBatch, and only as a copy: lag tools read committed offsets.
@@ -385,9 +419,18 @@ void Projector::FinishWrite() {
         .Observe(std::chrono::duration<double>(latency).count());
     ReportLag();
   }
-  if (on_batch_) on_batch_({write_->messages, latency});
-  write_.reset();
+  if (on_batch_) on_batch_({write->messages, latency});
   UpdateReadiness();
+}
+
+int64_t Projector::ConsumedUpTo(const std::pair<std::string, int32_t>& tp) const {
+  if (auto pending = pending_offsets_.find(tp); pending != pending_offsets_.end())
+    return pending->second;
+  for (auto write = writes_.rbegin(); write != writes_.rend(); ++write)
+    if (auto offset = (*write)->offsets.find(tp); offset != (*write)->offsets.end())
+      return offset->second;
+  auto position = positions_.find(tp);
+  return position != positions_.end() ? position->second : 0;
 }
 
 void Projector::ReportLag() {
@@ -486,14 +529,14 @@ ProjectorStats Projector::Run(const RunOptions& options) {
       last_report = Clock::now();
       last_reported_messages = stats_.messages;
     }
-    // Flushing may have published events to partitions thought at their end.
+    // Idle: let the last writes' offsets count (readiness, lag). Their
+    // emitted events may also land in partitions thought at their end.
+    if (batch_messages_ == 0 && consumed != RdKafka::ERR_NO_ERROR) FinishWrites();
     at_end = !assigned_.empty() && at_end_.size() == assigned_.size();
-    if (options.until_caught_up && at_end && batch_messages_ == 0) break;
-    // Idle: let the last write's offsets count (readiness, lag).
-    if (batch_messages_ == 0 && consumed != RdKafka::ERR_NO_ERROR) FinishWrite();
+    if (options.until_caught_up && at_end && batch_messages_ == 0 && writes_.empty()) break;
   }
   FlushBatch();
-  FinishWrite();
+  FinishWrites();
   return stats_;
 }
 

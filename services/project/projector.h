@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <future>
 #include <map>
@@ -83,16 +84,19 @@ class Projector {
   // Called by the rebalance handler.
   void OnAssign(std::vector<std::pair<std::string, int32_t>> partitions);
   void OnRevoke();
-  // Starts writing the pending batch with its offsets, after the write
-  // before it finished. Safe to call when empty.
+  // Starts writing the pending batch with its offsets; the write runs while
+  // the next batch is folded. Safe to call when empty.
   void FlushBatch();
-  // Waits for the batch being written and takes its offsets as folded.
-  void FinishWrite();
+  // Waits for the batches being written and takes their offsets as folded.
+  void FinishWrites();
 
  private:
   class FoldWorker;
   // Hands the message to the thread that folds its partition.
   void Dispatch(std::unique_ptr<RdKafka::Message> message);
+  void FinishOldestWrite();
+  // The next offset of the partition after what the consumer handed over.
+  int64_t ConsumedUpTo(const std::pair<std::string, int32_t>& tp) const;
   void ReportLag();
   void UpdateReadiness();
   // "accord.events" -> "events": the stream name shards and offsets use.
@@ -117,7 +121,8 @@ class Projector {
   bool ready_targets_known_ = false;
   // Next offset folded into the store, per assigned partition.
   std::map<std::pair<std::string, int32_t>, int64_t> positions_;
-  // Dead letters and the events the fold emits for other shards.
+  // Dead letters and the events the fold emits for other shards; used by
+  // one batch at a time (published between batches, flushed by the write).
   std::unique_ptr<kafka::Publisher> publisher_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::vector<std::unique_ptr<FoldWorker>> workers_;
@@ -128,9 +133,17 @@ class Projector {
     std::map<std::pair<std::string, int32_t>, int64_t> offsets;
     size_t messages = 0;
     std::chrono::steady_clock::time_point started;
-    std::future<std::chrono::steady_clock::time_point> done;
+    struct Written {
+      std::chrono::steady_clock::time_point at;
+      // Where the batch's dead letters and emitted events landed.
+      std::map<std::pair<std::string, int32_t>, int64_t> delivered_to;
+    };
+    std::shared_future<Written> done;
   };
-  std::unique_ptr<BatchWrite> write_;
+  // Batches being written, oldest first. Up to kWritesInFlight, so the fold
+  // threads rarely wait for RocksDB.
+  static constexpr size_t kWritesInFlight = 2;
+  std::deque<std::unique_ptr<BatchWrite>> writes_;
   class Rebalancer;
   std::unique_ptr<Rebalancer> rebalancer_;
 };

@@ -77,6 +77,14 @@ std::optional<v1::DealStage> ParseDealStage(std::string_view name) {
   return ParseShortName<v1::DealStage>(name, "DEAL_STAGE_", v1::DealStage_Parse);
 }
 
+std::string EngagementKindName(v1::EngagementKind kind) {
+  return ShortName<v1::EngagementKind>(v1::EngagementKind_Name(kind), "ENGAGEMENT_KIND_");
+}
+
+std::optional<v1::EngagementKind> ParseEngagementKind(std::string_view name) {
+  return ParseShortName<v1::EngagementKind>(name, "ENGAGEMENT_KIND_", v1::EngagementKind_Parse);
+}
+
 Topics::Topics(std::string_view prefix)
     : events(std::string(prefix) + ".events"),
       campaigns(std::string(prefix) + ".campaigns"),

@@ -41,6 +41,8 @@ std::string LifecycleStageName(v1::LifecycleStage stage);
 std::optional<v1::LifecycleStage> ParseLifecycleStage(std::string_view name);
 std::string DealStageName(v1::DealStage stage);
 std::optional<v1::DealStage> ParseDealStage(std::string_view name);
+std::string EngagementKindName(v1::EngagementKind kind);
+std::optional<v1::EngagementKind> ParseEngagementKind(std::string_view name);
 
 // Kafka topic names, all "<prefix>.<name>"; the prefix is "accord" unless
 // configured otherwise (tests use their own to stay isolated).

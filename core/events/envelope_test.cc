@@ -190,6 +190,17 @@ TEST(StageNames, DealRoundTrip) {
   EXPECT_EQ(ParseDealStage("won"), std::nullopt);
 }
 
+TEST(StageNames, EngagementKindRoundTrip) {
+  for (int i = v1::EngagementKind_MIN + 1; i <= v1::EngagementKind_MAX; ++i) {
+    auto kind = static_cast<v1::EngagementKind>(i);
+    EXPECT_EQ(ParseEngagementKind(EngagementKindName(kind)), kind) << i;
+  }
+  EXPECT_EQ(EngagementKindName(v1::ENGAGEMENT_KIND_FORM_SUBMITTED), "form_submitted");
+  EXPECT_EQ(ParseEngagementKind("Webinar_Attended"), v1::ENGAGEMENT_KIND_WEBINAR_ATTENDED);
+  EXPECT_EQ(ParseEngagementKind("unspecified"), std::nullopt);
+  EXPECT_EQ(ParseEngagementKind("attended"), std::nullopt);
+}
+
 TEST(MessageKey, CampaignsByCampaignOthersByCustomer) {
   v1::Event event = ValidUpsert();
   EXPECT_EQ(MessageKey(event), "email:anna@corp.de");

@@ -1,6 +1,7 @@
 #include "core/util/hash.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <stdexcept>
 
@@ -50,6 +51,16 @@ std::string Sha256Hex(std::string_view bytes) {
   sha.Update(bytes);
   auto digest = sha.Finish();
   return HexEncode(digest.data(), digest.size());
+}
+
+std::array<uint8_t, 32> HmacSha256(std::string_view key, std::string_view message) {
+  std::array<uint8_t, 32> mac{};
+  unsigned int size = 0;
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac.data(),
+           &size) == nullptr)
+    throw std::runtime_error("HMAC-SHA256 failed");
+  return mac;
 }
 
 }  // namespace accord

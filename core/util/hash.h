@@ -28,4 +28,8 @@ class Sha256 {
 std::string HexEncode(const uint8_t* data, size_t size);
 std::string Sha256Hex(std::string_view bytes);
 
+// HMAC-SHA256 (RFC 2104) of `message` under `key`: what webhook senders sign
+// their requests with.
+std::array<uint8_t, 32> HmacSha256(std::string_view key, std::string_view message);
+
 }  // namespace accord

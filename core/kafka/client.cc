@@ -172,7 +172,7 @@ Publisher::Publisher(const config::KafkaConfig& kafka) : kafka_(kafka) {
   auto conf = MakeConf(kafka, {
                                   {"enable.idempotence", "true"},
                                   {"acks", "all"},
-                                  {"partitioner", "murmur2_random"},
+                                  {"partitioner", kPartitioner},
                                   {"linger.ms", "20"},
                                   {"compression.type", "lz4"},
                                   {"message.timeout.ms", "60000"},

@@ -46,9 +46,13 @@ void EnsureTopics(const config::KafkaConfig& kafka, const std::vector<std::strin
 // topics that do not exist are no error.
 void DeleteTopics(const config::KafkaConfig& kafka, const std::vector<std::string>& topics);
 
-// The one producer path every connector uses: idempotent, acks=all, murmur2
-// partitioning (the Java clients' choice, so every client agrees where a key
-// lives). Publish() is asynchronous; Flush() waits for every delivery report.
+// The partitioner of every Accord producer: murmur2, the Java clients'
+// choice, so that every client agrees on the partition of a key.
+inline constexpr char kPartitioner[] = "murmur2_random";
+
+// The producer path of the connectors that stream: idempotent, acks=all,
+// kPartitioner. Publish() is asynchronous; Flush() waits for every delivery
+// report. (kafka/transactions.h publishes batches all or nothing.)
 class Publisher {
  public:
   explicit Publisher(const config::KafkaConfig& kafka);

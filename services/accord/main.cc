@@ -4,7 +4,7 @@
 
 #include <iostream>
 
-#include "connectors/csv/import_command.h"
+#include "connectors/import/import_command.h"
 #include "core/cli/command.h"
 #include "services/admin/topics_command.h"
 #include "services/deadletter/deadletter_command.h"
@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
                  "trace, debug, info, warn, error (default: the configuration's log_level)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
 
-  accord::connectors::csv::RegisterImportCommand(app, context);
+  accord::connectors::file_import::RegisterImportCommand(app, context);
   accord::project::RegisterProjectCommand(app, context);
   accord::query::RegisterQueryCommands(app, context);
   accord::admin::RegisterTopicsCommand(app, context);

@@ -1,107 +1,60 @@
-// libFuzzer target: arbitrary bytes through the CSV reader, then every record
-// through a RowMapper of each kind, with the first record as the header.
+// libFuzzer target: arbitrary bytes as a CSV file, read as the import reads
+// it through several built-in mappings (Accord's layouts, a German
+// spreadsheet, a CRM opportunity export).
 //
-// Always checked: no crash, leak or undefined behaviour, and the reader makes
-// progress, gives every good record at least one field and numbers records by
-// ascending line.
-//
-// Also checked unless ACCORD_FUZZ_CONTRACTS=0: what the import promises its
-// consumers. A row the mapper accepts is published, so its bytes must pass
-// events::DecodeEvent (the projector dead-letters anything else), and mapping
-// the same row twice gives the same bytes (same event id: re-imports dedupe).
-
-#include <google/protobuf/stubs/logging.h>
+// Checked: no crash, leak or undefined behaviour; the reader makes progress,
+// gives every good record at least one field and numbers records by
+// ascending line; and what mapped_records.h checks of every record.
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <sstream>
 #include <string>
-#include <vector>
 
-#include "connectors/csv/csv_reader.h"
-#include "connectors/csv/row_mapping.h"
-#include "core/events/envelope.h"
+#include "connectors/core/builtin_mappings.h"
+#include "connectors/import/csv_reader.h"
+#include "tests/fuzz/mapped_records.h"
 
 namespace {
 
-namespace csv = accord::connectors::csv;
-namespace events = accord::events;
-namespace v1 = accord::v1;
+namespace connectors = accord::connectors;
+namespace file_import = accord::connectors::file_import;
+using accord::fuzzing::Fail;
 
-bool check_contracts = true;
-
-[[noreturn]] void Fail(const std::string& what) {
-  std::fprintf(stderr, "fuzz_csv: %s\n", what.c_str());
-  std::abort();
-}
-
-void CheckPublishable(const csv::RowMapper& mapper, const csv::Record& row,
-                      const v1::Event& event) {
-  const std::string bytes = event.SerializeAsString();
-  v1::Event consumed;
-  auto decoded = events::DecodeEvent(bytes, consumed);
-  if (decoded.error != events::DecodeError::kNone)
-    Fail("row at line " + std::to_string(row.line) +
-         " is accepted but its event is refused by consumers: " + decoded.reason);
-  csv::Rejection rejection;
-  auto again = mapper.Map(row, 1'700'000'000'000, rejection);
-  if (!again || again->SerializeAsString() != bytes) Fail("mapping the same row twice differs");
-}
-
-}  // namespace
-
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  const char* contracts = std::getenv("ACCORD_FUZZ_CONTRACTS");
-  check_contracts = !(contracts && std::strcmp(contracts, "0") == 0);
-  // Protobuf logs every invalid UTF-8 string it serializes; the contract
-  // check above reports the consequence once, with the line.
-  google::protobuf::SetLogHandler(nullptr);
-  return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::istringstream in(std::string(reinterpret_cast<const char*>(data), size));
-  csv::Reader reader(in);
-  std::vector<csv::Record> records;
-  csv::Record record;
+void CheckReader(const std::string& input) {
+  std::istringstream in(input);
+  file_import::Reader reader(in);
+  file_import::Record record;
   std::string error;
   size_t last_line = 0;
   // Every record consumes at least one byte, so more calls than bytes (plus
   // the final "end of input") means the reader is stuck.
   for (size_t calls = 0; reader.Next(record, error); ++calls) {
-    if (calls > size) Fail("reader does not make progress");
+    if (calls > input.size()) Fail("reader does not make progress");
     if (record.line <= last_line) Fail("line numbers not ascending");
     last_line = record.line;
-    // As the import does: an unreadable header ends it, unreadable rows are
-    // rejected without mapping.
-    if (!error.empty()) {
-      if (calls == 0) return 0;
-      continue;
-    }
-    if (record.fields.empty()) Fail("record without fields");
-    records.push_back(record);
+    if (error.empty() && record.fields.empty()) Fail("record without fields");
   }
-  if (records.empty()) return 0;
+}
 
-  for (auto kind : {csv::Kind::kContacts, csv::Kind::kCampaigns, csv::Kind::kDeals}) {
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string input(reinterpret_cast<const char*>(data), size);
+  CheckReader(input);
+  static const auto* mappings = new std::vector<connectors::Mapping>{
+      connectors::LoadMapping("accord-contacts"), connectors::LoadMapping("accord-campaigns"),
+      connectors::LoadMapping("accord-deals"), connectors::LoadMapping("spreadsheet-de"),
+      connectors::LoadMapping("salesforce-opportunities")};
+  for (const auto& mapping : *mappings) {
+    std::istringstream in(input);
     try {
-      csv::RowMapper mapper(kind, records.front().fields);
-      for (const auto& row : records) {
-        csv::Rejection rejection;
-        auto event = mapper.Map(row, 1'700'000'000'000, rejection);
-        if (!event) {
-          if (rejection.reason.empty()) Fail("rejection without a reason");
-          continue;
-        }
-        (void)events::MessageKey(*event);
-        if (check_contracts) CheckPublishable(mapper, row, *event);
-      }
-    } catch (const csv::LayoutError&) {
-      // The header lacks a required column of this kind: the import refuses
-      // the file, which is the expected outcome for most inputs.
+      auto records =
+          file_import::CsvRecords(in, mapping, {mapping.read().delimiter, mapping.read().encoding});
+      accord::fuzzing::MapEveryRecord(*records, mapping);
+    } catch (const connectors::MappingError&) {
+      // The header lacks a column the mapping needs: the import refuses the
+      // file, which is the expected outcome for most inputs.
     }
   }
   return 0;

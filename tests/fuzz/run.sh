@@ -7,7 +7,7 @@
 #
 # BUILD_DIR must be configured for fuzzing, for example:
 #   cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DACCORD_FUZZ=ON -DACCORD_TESTS=OFF
-#   ninja -C build-fuzz fuzz_csv fuzz_event_decode fuzz_config
+#   ninja -C build-fuzz
 #
 # Crash inputs are kept in BUILD_DIR/fuzz-artifacts/<target>/; reproduce one
 # with `BUILD_DIR/tests/fuzz/<target> FILE`. ACCORD_FUZZ_CONTRACTS=0 limits
@@ -22,7 +22,8 @@ fi
 build=$(cd "$1" && pwd)
 seconds=${2:-60}
 here=$(cd "$(dirname "$0")" && pwd)
-targets=(fuzz_csv fuzz_event_decode fuzz_config)
+# Every target has a seed corpus of its own under corpus/.
+mapfile -t targets < <(ls "$here/corpus")
 
 for target in "${targets[@]}"; do
   if [[ ! -x $build/tests/fuzz/$target ]]; then

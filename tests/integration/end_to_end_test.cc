@@ -62,10 +62,22 @@ TEST(EndToEnd, SampleImportFoldsIntoUnifiedCustomers) {
   EXPECT_EQ(aliases, (std::vector<std::string>{"email:k.hahn@os-papier.de", "src:crm:003A0009578",
                                                "src:marketing:M-10311"}));
 
-  // Importing the same file again publishes the same event ids: the
-  // projection recognises every one and the state does not change.
+  // Importing the same file again publishes nothing: the import ledger
+  // knows every id.
   auto hash_before = RunAccord({"state-hash", "--db", dir / "state"}, topics.prefix).out;
-  ASSERT_EQ(RunAccord({"import", "csv", kSample + "contacts.csv", "--reject-file",
+  auto end_before = EndOffsets(topics);
+  auto second = RunAccord(
+      {"import", "csv", kSample + "contacts.csv", "--reject-file", dir / "rejects-again.csv"},
+      topics.prefix);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.out.find("published 0 events to " + topics.names.events +
+                            ", duplicates skipped 297, rejected 3"),
+            std::string::npos)
+      << second.out;
+  EXPECT_EQ(EndOffsets(topics), end_before);
+  // Without the ledger the same event ids are published again: the
+  // projection recognises every one and the state does not change.
+  ASSERT_EQ(RunAccord({"import", "csv", kSample + "contacts.csv", "--no-ledger", "--reject-file",
                        dir / "rejects-again.csv"},
                       topics.prefix)
                 .exit_code,

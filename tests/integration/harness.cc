@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -65,9 +66,14 @@ AccordProcess::AccordProcess(const std::vector<std::string>& args, const std::st
   const char* binary = ACCORD_BIN;
   // Port 0: every projection serves its HTTP API on a free port of its own,
   // so tests running side by side never collide on the default one.
-  std::map<std::string, std::string> env = {{"ACCORD_KAFKA_BOOTSTRAP_SERVERS", Bootstrap()},
-                                            {"ACCORD_KAFKA_TOPIC_PREFIX", topic_prefix},
-                                            {"ACCORD_PROJECT_HTTP_LISTEN", "127.0.0.1:0"}};
+  std::map<std::string, std::string> env = {
+      {"ACCORD_KAFKA_BOOTSTRAP_SERVERS", Bootstrap()},
+      {"ACCORD_KAFKA_TOPIC_PREFIX", topic_prefix},
+      {"ACCORD_PROJECT_HTTP_LISTEN", "127.0.0.1:0"},
+      // One import ledger per test's topics, outside the
+      // working directory.
+      {"ACCORD_IMPORT_LEDGER",
+       (std::filesystem::temp_directory_path() / ("accord-ledger-" + topic_prefix)).string()}};
   for (const auto& [key, value] : extra_env) env[key] = value;
   std::string out = output_ / "stdout", err = output_ / "stderr";
   pid_ = fork();
@@ -169,6 +175,48 @@ int64_t EndOffsets(const Topics& topics) {
   }
   consumer->close();
   return total;
+}
+
+std::vector<v1::Event> ReadTopic(const std::string& topic) {
+  // assign() instead of subscribe() avoids waiting for a group rebalance; the
+  // end of each partition is its EOF event, since transaction markers make
+  // offsets a poor count of messages.
+  auto conf = kafka::MakeConf(KafkaConfigFor(""), {{"group.id", topic + "-reader"},
+                                                   {"enable.auto.commit", "false"},
+                                                   {"enable.partition.eof", "true"}});
+  std::string error;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(
+      RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!consumer) throw std::runtime_error("cannot create consumer: " + error);
+  RdKafka::Metadata* raw = nullptr;
+  std::unique_ptr<RdKafka::Topic> handle(
+      RdKafka::Topic::create(consumer.get(), topic, nullptr, error));
+  if (consumer->metadata(false, handle.get(), &raw, 10'000) != RdKafka::ERR_NO_ERROR)
+    throw std::runtime_error("cannot read metadata of " + topic);
+  std::unique_ptr<RdKafka::Metadata> metadata(raw);
+  std::vector<RdKafka::TopicPartition*> partitions;
+  for (const auto* partition : *metadata->topics()->front()->partitions())
+    partitions.push_back(RdKafka::TopicPartition::create(topic, partition->id(),
+                                                         RdKafka::Topic::OFFSET_BEGINNING));
+  const size_t partition_count = partitions.size();
+  consumer->assign(partitions);
+  RdKafka::TopicPartition::destroy(partitions);
+  std::vector<v1::Event> events;
+  std::set<int32_t> at_end;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (at_end.size() < partition_count && std::chrono::steady_clock::now() < deadline) {
+    std::unique_ptr<RdKafka::Message> message(consumer->consume(200));
+    if (message->err() == RdKafka::ERR__PARTITION_EOF) at_end.insert(message->partition());
+    if (message->err() != RdKafka::ERR_NO_ERROR) continue;
+    v1::Event event;
+    if (!event.ParseFromArray(message->payload(), static_cast<int>(message->len())))
+      throw std::runtime_error("a message in " + topic + " is not an event");
+    events.push_back(std::move(event));
+  }
+  consumer->close();
+  if (at_end.size() < partition_count)
+    throw std::runtime_error("could not read all of " + topic + " within 30 s");
+  return events;
 }
 
 bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {

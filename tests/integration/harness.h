@@ -82,6 +82,10 @@ int64_t FoldedOffsets(const std::string& db);
 // end offsets, which a caught-up projection's offsets add up to.
 int64_t EndOffsets(const Topics& topics);
 
+// Every event in the topic, partition by partition, read as a consumer with
+// read_committed isolation (librdkafka's default) sees them.
+std::vector<v1::Event> ReadTopic(const std::string& topic);
+
 // Polls `condition` until it holds; false when `timeout` passes first.
 bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 

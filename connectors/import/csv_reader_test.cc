@@ -1,10 +1,10 @@
-#include "connectors/csv/csv_reader.h"
+#include "connectors/import/csv_reader.h"
 
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-namespace accord::connectors::csv {
+namespace accord::connectors::file_import {
 namespace {
 
 struct Read {
@@ -99,4 +99,4 @@ TEST(CsvReader, TextAfterClosingQuoteIsAnErrorThenReadingResumes) {
 }
 
 }  // namespace
-}  // namespace accord::connectors::csv
+}  // namespace accord::connectors::file_import

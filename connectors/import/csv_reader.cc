@@ -1,10 +1,11 @@
-#include "connectors/csv/csv_reader.h"
+#include "connectors/import/csv_reader.h"
 
-namespace accord::connectors::csv {
+namespace accord::connectors::file_import {
 
 int Reader::Get() {
   int c = in_.get();
   if (c == '\n') ++line_;
+  if (c != EOF) ++bytes_read_;
   return c;
 }
 
@@ -75,4 +76,4 @@ bool Reader::Next(Record& record, std::string& error) {
   }
 }
 
-}  // namespace accord::connectors::csv
+}  // namespace accord::connectors::file_import

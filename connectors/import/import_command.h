@@ -2,9 +2,9 @@
 
 #include "core/cli/command.h"
 
-namespace accord::connectors::csv {
+namespace accord::connectors::file_import {
 
 // Adds `accord import csv`.
 void RegisterImportCommand(CLI::App& app, cli::Context& context);
 
-}  // namespace accord::connectors::csv
+}  // namespace accord::connectors::file_import

@@ -1,11 +1,12 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <istream>
 #include <string>
 #include <vector>
 
-namespace accord::connectors::csv {
+namespace accord::connectors::file_import {
 
 struct Record {
   // 1-based line where the record starts (a quoted field may span lines).
@@ -25,6 +26,8 @@ class Reader {
   // the next line; a quote never closed takes the rest of the input with it,
   // since nothing tells where the field should have ended.
   bool Next(Record& record, std::string& error);
+  // Bytes consumed so far (progress reports).
+  uint64_t bytes_read() const { return bytes_read_; }
 
  private:
   int Get();
@@ -33,7 +36,8 @@ class Reader {
   std::istream& in_;
   char delimiter_;
   size_t line_ = 1;
+  uint64_t bytes_read_ = 0;
   bool started_ = false;
 };
 
-}  // namespace accord::connectors::csv
+}  // namespace accord::connectors::file_import

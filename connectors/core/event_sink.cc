@@ -1,0 +1,52 @@
+#include "connectors/core/event_sink.h"
+
+#include "connectors/core/ledger.h"
+#include "core/events/envelope.h"
+
+namespace accord::connectors {
+
+EventSink::EventSink(const config::KafkaConfig& kafka, Ledger* ledger)
+    : publisher_(kafka), ledger_(ledger) {
+  events::Topics topics(kafka.topic_prefix);
+  events_topic_ = topics.events;
+  campaigns_topic_ = topics.campaigns;
+}
+
+EventSink::~EventSink() = default;
+
+std::string EventSink::TopicFor(const v1::Event& event) const {
+  return event.has_campaign_upserted() ? campaigns_topic_ : events_topic_;
+}
+
+EventSink::Outcome EventSink::Publish(const v1::Event& event) {
+  if (event.origin() == v1::ORIGIN_ACCORD || event.source_system() == events::kAccordSystem) {
+    ++counts_.own_writes;
+    return Outcome::kOwnWrite;
+  }
+  if (unconfirmed_.count(event.event_id()) || (ledger_ && ledger_->Contains(event.event_id()))) {
+    ++counts_.duplicates;
+    return Outcome::kDuplicate;
+  }
+  publisher_.Publish(TopicFor(event), events::MessageKey(event), event.SerializeAsString());
+  unconfirmed_.insert(event.event_id());
+  return Outcome::kQueued;
+}
+
+const EventSink::Counts& EventSink::Flush() {
+  auto result = publisher_.Flush();
+  const uint64_t acknowledged = result.delivered - acknowledged_before_;
+  const uint64_t failed = result.failed - failed_before_;
+  acknowledged_before_ = result.delivered;
+  failed_before_ = result.failed;
+  counts_.published += acknowledged;
+  counts_.failed += failed;
+  if (counts_.first_error.empty()) counts_.first_error = result.first_error;
+  // Which ones failed is not known: none of this window is recorded then, so
+  // the next run publishes it again and consumers drop what did arrive.
+  if (ledger_ && failed == 0 && !unconfirmed_.empty())
+    ledger_->Record({unconfirmed_.begin(), unconfirmed_.end()});
+  unconfirmed_.clear();
+  return counts_;
+}
+
+}  // namespace accord::connectors

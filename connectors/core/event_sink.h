@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "accord/v1/event.pb.h"
+#include "core/config/config.h"
+#include "core/kafka/client.h"
+
+namespace accord::connectors {
+
+class Ledger;
+
+// The one way connectors publish events: to the topic their payload belongs
+// to, keyed for their customer (or campaign), through kafka::Publisher
+// (idempotent, acks=all); never an event Accord wrote itself; and, with a
+// ledger, never an event id published before.
+class EventSink {
+ public:
+  // `ledger` may be null (every event is published; consumers still drop
+  // duplicates by id).
+  EventSink(const config::KafkaConfig& kafka, Ledger* ledger);
+  ~EventSink();
+
+  enum class Outcome { kQueued, kDuplicate, kOwnWrite };
+  Outcome Publish(const v1::Event& event);
+  // A record the connector recognised as Accord's own write-back before it
+  // became an event (a mapping's skip_when).
+  void SkipOwnWrite() { ++counts_.own_writes; }
+  // Flush() every this many published events keeps the unacknowledged
+  // window, and what a crash would publish again, small.
+  static constexpr size_t kFlushEvery = 10000;
+  size_t unconfirmed() const { return unconfirmed_.size(); }
+
+  struct Counts {
+    uint64_t published = 0;   // acknowledged by Kafka
+    uint64_t duplicates = 0;  // in the ledger, or twice in this run
+    uint64_t own_writes = 0;  // carried Accord's origin marker
+    uint64_t failed = 0;      // Kafka did not acknowledge them
+    std::string first_error;
+  };
+  // Waits for Kafka's acknowledgements and records the acknowledged ids in
+  // the ledger; what was not acknowledged is counted as failed.
+  const Counts& Flush();
+  const Counts& counts() const { return counts_; }
+
+ private:
+  std::string TopicFor(const v1::Event& event) const;
+
+  kafka::Publisher publisher_;
+  Ledger* ledger_;
+  std::string events_topic_;
+  std::string campaigns_topic_;
+  // Published since the last Flush(): recorded in the ledger once acknowledged.
+  std::unordered_set<std::string> unconfirmed_;
+  uint64_t acknowledged_before_ = 0;
+  uint64_t failed_before_ = 0;
+  Counts counts_;
+};
+
+}  // namespace accord::connectors

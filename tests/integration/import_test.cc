@@ -1,0 +1,153 @@
+// File imports through the real broker: messy real-world files, the reject
+// file, and a second import that publishes nothing.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/integration/harness.h"
+
+namespace accord::testing {
+namespace {
+
+const std::string kData = std::string(ACCORD_SOURCE_DIR) + "/tests/integration/data/";
+
+std::vector<std::string> Lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(Import, GermanSpreadsheetRejectsExactlyTheBrokenRowsAndImportsOnce) {
+  // BOM, ";", CRLF, umlauts, a quoted field with ";" and a line break, decimal
+  // comma with thousands dots, DD.MM.YYYY, empty trailing columns, and four
+  // broken rows: an impossible date, a malformed amount, no e-mail, and a
+  // row with a column too many.
+  auto topics = CreateTopics("import-de", 3);
+  TempDir dir;
+  const std::string file = kData + "bestellungen-de.csv";
+  auto first = RunAccord({"import", "csv", "--mapping", "spreadsheet-orders-de", file,
+                          "--reject-file", dir / "rejects.csv"},
+                         topics.prefix);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("read 9 rows, published 5 events to " + topics.names.events +
+                           ", duplicates skipped 0, rejected 4"),
+            std::string::npos)
+      << first.out;
+
+  auto rejects = Lines(dir / "rejects.csv");
+  ASSERT_EQ(rejects.size(), 5u);
+  EXPECT_EQ(rejects[0], "line,column,reason,record");
+  EXPECT_TRUE(rejects[1].starts_with("6,Datum,\"not a date and time: \"\"31.02.2025\"\"\""))
+      << rejects[1];
+  EXPECT_TRUE(rejects[2].starts_with("7,Betrag,")) << rejects[2];
+  EXPECT_TRUE(rejects[3].starts_with("8,E-Mail,")) << rejects[3];
+  EXPECT_TRUE(rejects[4].starts_with("10,,\"expected 7 columns, found 8\"")) << rejects[4];
+
+  std::map<std::string, v1::Event> orders;
+  for (auto& event : ReadTopic(topics.names.events))
+    orders[event.order_placed().order_id()] = event;
+  ASSERT_EQ(orders.size(), 5u);
+  EXPECT_EQ(orders["B-1001"].order_placed().amount().minor_units(), 123456);
+  EXPECT_EQ(orders["B-1001"].order_placed().amount().currency(), "EUR");
+  EXPECT_EQ(orders["B-1001"].customer_key(), "email:anna.mueller@beispiel.de");
+  EXPECT_EQ(orders["B-1001"].occurred_at_ms(), 1741910400000);  // 2025-03-14T00:00:00Z
+  EXPECT_EQ(orders["B-1001"].source_system(), "spreadsheet");
+  EXPECT_EQ(orders["B-1002"].order_placed().amount().minor_units(), 8990);
+  EXPECT_EQ(orders["B-1003"].customer_key(), "email:grüße@beispiel.de");
+  EXPECT_EQ(orders["B-1007"].order_placed().amount().minor_units(), 100000000);
+  EXPECT_EQ(orders["B-1009"].order_placed().amount().minor_units(), 99);
+
+  // The same file again: every id is in the import ledger, nothing is sent.
+  const int64_t end_before = EndOffsets(topics);
+  auto second = RunAccord({"import", "csv", "--mapping", "spreadsheet-orders-de", file,
+                           "--reject-file", dir / "rejects-again.csv"},
+                          topics.prefix);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.out.find("published 0 events to " + topics.names.events +
+                            ", duplicates skipped 5, rejected 4"),
+            std::string::npos)
+      << second.out;
+  EXPECT_EQ(EndOffsets(topics), end_before);
+}
+
+TEST(Import, JsonLinesThroughAMappingFile) {
+  auto topics = CreateTopics("import-jsonl", 1);
+  TempDir dir;
+  {
+    std::ofstream mapping(dir / "deals.yaml");
+    mapping << "event: deal_upserted\n"
+               "source_system: {value: crm}\n"
+               "record_id: id\n"
+               "version: {column: properties.version, type: integer}\n"
+               "occurred_at: properties.updatedAt\n"
+               "customer:\n"
+               "  email: associations.contacts.0.email\n"
+               "skip_when: {column: properties.lastModifiedBy, values: [accord]}\n"
+               "fields:\n"
+               "  name: properties.dealname\n"
+               "  stage: {column: properties.dealstage, values: {closedwon: closed_won}}\n"
+               "  amount: {column: properties.amount, currency: EUR}\n";
+    std::ofstream jsonl(dir / "deals.jsonl");
+    jsonl
+        << R"({"id":"D-1","properties":{"version":2,"updatedAt":"2025-03-14T09:30:00Z","dealname":"Lizenz","dealstage":"closedwon","amount":12500.5},"associations":{"contacts":[{"email":"K.Hahn@OS-Papier.de"}]}})"
+        << "\n\n"
+        << R"({"id":"D-2","properties":{"version":1,"updatedAt":"2025-03-15T10:00:00Z","dealstage":"proposal","lastModifiedBy":"accord"},"associations":{"contacts":[{"email":"k.hahn@os-papier.de"}]}})"
+        << "\n"
+        << R"({"id":"D-3","properties":{"version":1,"updatedAt":"2025-03-16T10:00:00Z","dealstage":"bargaining"},"associations":{"contacts":[{"email":"k.hahn@os-papier.de"}]}})"
+        << "\n"
+        << "{not json\n";
+  }
+  auto result = RunAccord({"import", "jsonl", "--mapping", dir / "deals.yaml", dir / "deals.jsonl",
+                           "--reject-file", dir / "rejects.csv"},
+                          topics.prefix);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("read 4 rows, published 1 events to " + topics.names.events +
+                            ", duplicates skipped 0, Accord's own write-backs skipped 1, "
+                            "rejected 2"),
+            std::string::npos)
+      << result.out;
+  auto rejects = Lines(dir / "rejects.csv");
+  ASSERT_EQ(rejects.size(), 3u);
+  EXPECT_TRUE(rejects[1].starts_with("4,properties.dealstage,")) << rejects[1];
+  EXPECT_TRUE(rejects[2].starts_with("5,,\"not JSON: ")) << rejects[2];
+
+  auto events = ReadTopic(topics.names.events);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].deal_upserted().deal_id(), "D-1");
+  EXPECT_EQ(events[0].deal_upserted().stage(), v1::DEAL_STAGE_CLOSED_WON);
+  EXPECT_EQ(events[0].deal_upserted().amount().minor_units(), 1250050);
+  EXPECT_EQ(events[0].customer_key(), "email:k.hahn@os-papier.de");
+  EXPECT_EQ(events[0].source_version(), 2u);
+}
+
+TEST(Import, OutlookExportInWindows1252) {
+  auto topics = CreateTopics("import-outlook", 1);
+  TempDir dir;
+  {
+    // "Jürgen Größ", "Müller & Söhne" and "€" as a German Outlook writes them.
+    std::ofstream csv(dir / "outlook.csv", std::ios::binary);
+    csv << "Vorname,Nachname,E-Mail-Adresse,Firma,Position,Telefon gesch\xe4"
+           "ftlich,"
+           "Ort gesch\xe4"
+           "ftlich,Land/Region gesch\xe4"
+           "ftlich\r\n"
+        << "J\xfcrgen,Gr\xf6\xdf,j.groess@mueller-soehne.de,M\xfcller & S\xf6hne,"
+           "\x80-Controller,+49 30 1234,Berlin,Deutschland\r\n";
+  }
+  auto result = RunAccord(
+      {"import", "csv", "--mapping", "outlook-contacts-de", dir / "outlook.csv"}, topics.prefix);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto events = ReadTopic(topics.names.events);
+  ASSERT_EQ(events.size(), 1u);
+  const auto& contact = events[0].customer_upserted();
+  EXPECT_EQ(contact.first_name(), "Jürgen");
+  EXPECT_EQ(contact.last_name(), "Größ");
+  EXPECT_EQ(contact.company(), "Müller & Söhne");
+  EXPECT_EQ(contact.job_title(), "€-Controller");
+  EXPECT_EQ(contact.city(), "Berlin");
+  EXPECT_EQ(events[0].customer_key(), "email:j.groess@mueller-soehne.de");
+}
+
+}  // namespace
+}  // namespace accord::testing

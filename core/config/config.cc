@@ -127,6 +127,28 @@ class FileReader {
           else
             Unknown(value, name + "." + key);
         });
+      } else if (name == "webhook") {
+        ForEach(body, name, [&](const std::string& key, const YAML::Node& value) {
+          auto& webhook = config_.webhook;
+          if (key == "listen")
+            webhook.listen = Scalar(value, key);
+          else if (key == "source_system")
+            webhook.source_system = Scalar(value, key);
+          else if (key == "secret_env")
+            webhook.secret_env = Scalar(value, key);
+          else if (key == "max_body_bytes")
+            webhook.max_body_bytes = ParseInt(Scalar(value, key), Where(path_, value), key, 1);
+          else if (key == "publish_timeout_ms")
+            webhook.publish_timeout_ms = ParseInt(Scalar(value, key), Where(path_, value), key, 1);
+          else if (key == "transactional_id")
+            webhook.transactional_id = Scalar(value, key);
+          else if (key == "secret")
+            throw ConfigError(Where(path_, value) +
+                              ": webhook.secret is a secret: give it in the environment variable "
+                              "that webhook.secret_env names");
+          else
+            Unknown(value, name + "." + key);
+        });
       } else {
         Unknown(section.first, name);
       }
@@ -205,6 +227,12 @@ void ApplyEnvironment(AppConfig& config, const Environment& env) {
   number("ACCORD_PROJECT_BATCH_MAX_MESSAGES", config.project.batch_max_messages, 1);
   number("ACCORD_PROJECT_BATCH_MAX_MS", config.project.batch_max_ms, 1);
   number("ACCORD_PROJECT_FOLD_THREADS", config.project.fold_threads, 1);
+  text("ACCORD_WEBHOOK_LISTEN", config.webhook.listen);
+  text("ACCORD_WEBHOOK_SOURCE_SYSTEM", config.webhook.source_system);
+  text("ACCORD_WEBHOOK_SECRET_ENV", config.webhook.secret_env);
+  number("ACCORD_WEBHOOK_MAX_BODY_BYTES", config.webhook.max_body_bytes, 1);
+  number("ACCORD_WEBHOOK_PUBLISH_TIMEOUT_MS", config.webhook.publish_timeout_ms, 1);
+  text("ACCORD_WEBHOOK_TRANSACTIONAL_ID", config.webhook.transactional_id);
 }
 
 // ACCORD_KAFKA_PROPERTY_SASL_PASSWORD=x sets librdkafka's sasl.password.

@@ -46,6 +46,24 @@ struct ProjectConfig {
   std::string http_listen = "127.0.0.1:8080";
 };
 
+struct WebhookConfig {
+  // Where `accord webhook` listens ("host:port"). Loopback unless you mean
+  // otherwise (a TLS proxy in front, typically).
+  std::string listen = "127.0.0.1:8090";
+  // The source system of notifications whose request does not name one.
+  std::string source_system = "marketing";
+  // The environment variable holding the secret requests are signed with.
+  std::string secret_env = "ACCORD_WEBHOOK_SECRET";
+  // Larger request bodies are refused (413).
+  int max_body_bytes = 1 << 20;
+  // How long a request waits for Kafka to take its events before it is
+  // answered 503, so that the sender retries.
+  int publish_timeout_ms = 10000;
+  // Kafka transactional.id: unique per running receiver, stable across its
+  // restarts. Empty: "accord-webhook-<host name>-<port>".
+  std::string transactional_id;
+};
+
 struct FoldConfig {
   // fold.field_rules: "default" and per-field rules ("phone: prefer crm").
   fold::Rules rules;
@@ -56,6 +74,7 @@ struct AppConfig {
   StoreConfig store;
   ProjectConfig project;
   FoldConfig fold;
+  WebhookConfig webhook;
   std::string log_level = "info";
 };
 

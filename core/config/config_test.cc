@@ -190,5 +190,55 @@ TEST_F(ConfigTest, WrongShapesAndUnreadableFiles) {
   EXPECT_THROW(Load("", Env()), ConfigError);
 }
 
+TEST_F(ConfigTest, WebhookSection) {
+  AppConfig defaults = Load("", Env());
+  EXPECT_EQ(defaults.webhook.listen, "127.0.0.1:8090");
+  EXPECT_EQ(defaults.webhook.source_system, "marketing");
+  EXPECT_EQ(defaults.webhook.secret_env, "ACCORD_WEBHOOK_SECRET");
+  EXPECT_EQ(defaults.webhook.max_body_bytes, 1048576);
+  EXPECT_EQ(defaults.webhook.publish_timeout_ms, 10000);
+  EXPECT_EQ(defaults.webhook.transactional_id, "");
+
+  AppConfig config = LoadText(R"(webhook:
+  listen: 0.0.0.0:9000
+  source_system: crm
+  secret_env: CRM_HOOK_SECRET
+  max_body_bytes: 65536
+  publish_timeout_ms: 3000
+  transactional_id: accord-webhook-a
+)");
+  EXPECT_EQ(config.webhook.listen, "0.0.0.0:9000");
+  EXPECT_EQ(config.webhook.source_system, "crm");
+  EXPECT_EQ(config.webhook.secret_env, "CRM_HOOK_SECRET");
+  EXPECT_EQ(config.webhook.max_body_bytes, 65536);
+  EXPECT_EQ(config.webhook.publish_timeout_ms, 3000);
+  EXPECT_EQ(config.webhook.transactional_id, "accord-webhook-a");
+
+  env_ = {{"ACCORD_WEBHOOK_LISTEN", "127.0.0.1:0"},
+          {"ACCORD_WEBHOOK_SOURCE_SYSTEM", "marketing"},
+          {"ACCORD_WEBHOOK_SECRET_ENV", "HOOK_SECRET"},
+          {"ACCORD_WEBHOOK_MAX_BODY_BYTES", "1000"},
+          {"ACCORD_WEBHOOK_PUBLISH_TIMEOUT_MS", "250"},
+          {"ACCORD_WEBHOOK_TRANSACTIONAL_ID", "accord-webhook-b"}};
+  config = LoadText("webhook:\n  listen: 0.0.0.0:9000\n  source_system: crm\n");
+  EXPECT_EQ(config.webhook.listen, "127.0.0.1:0");
+  EXPECT_EQ(config.webhook.source_system, "marketing");
+  EXPECT_EQ(config.webhook.secret_env, "HOOK_SECRET");
+  EXPECT_EQ(config.webhook.max_body_bytes, 1000);
+  EXPECT_EQ(config.webhook.publish_timeout_ms, 250);
+  EXPECT_EQ(config.webhook.transactional_id, "accord-webhook-b");
+}
+
+TEST_F(ConfigTest, WebhookSecretAndBadValuesAreRefused) {
+  std::string secret = ErrorOf("webhook:\n  secret: hunter2\n");
+  EXPECT_NE(secret.find("accord.yaml:2:"), std::string::npos) << secret;
+  EXPECT_NE(secret.find("secret_env"), std::string::npos) << secret;
+  EXPECT_EQ(secret.find("hunter2"), std::string::npos) << "the secret leaked: " << secret;
+  EXPECT_NE(ErrorOf("webhook:\n  max_body_bytes: 0\n").find("max_body_bytes"), std::string::npos);
+  EXPECT_NE(ErrorOf("webhook:\n  publish_timeout_ms: soon\n").find("publish_timeout_ms"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("webhook:\n  port: 8090\n").find("webhook.port"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace accord::config

@@ -3,27 +3,13 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <string_view>
-#include <thread>
 
 #include "core/metrics/metrics.h"
 #include "core/store/store.h"
 #include "services/api/routes.h"
-
-namespace httplib {
-class Server;
-}
+#include "services/api/server_thread.h"
 
 namespace accord::api {
-
-// "host:port" as in project.http_listen: "127.0.0.1:8080", "[::1]:8080",
-// ":8080" (every interface), port 0 for any free port.
-struct ListenAddress {
-  std::string host;
-  int port = 0;
-};
-// Throws config::ConfigError naming the text when it is not host:port.
-ListenAddress ParseListenAddress(std::string_view text);
 
 // The projection's HTTP server: the query API, /metrics, /healthz and
 // /readyz (services/api/routes.h, docs/api.md) on a background thread. It
@@ -52,8 +38,7 @@ class HttpServer {
 
  private:
   Routes routes_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  std::unique_ptr<ServerThread> serving_;
   int port_ = 0;
 };
 

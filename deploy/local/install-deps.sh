@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   clang clang-format libclang-rt-14-dev
   maven openjdk-17-jdk-headless
+  postgresql-15 postgresql-client-15 libpq-dev
 )
 
 missing=()

@@ -29,6 +29,16 @@ std::string Bootstrap() {
   return bootstrap;
 }
 
+std::string PostgresDsn() {
+  const char* dsn = std::getenv("ACCORD_TEST_PG_DSN");
+  if (dsn == nullptr || *dsn == '\0') {
+    ADD_FAILURE() << "ACCORD_TEST_PG_DSN is not set: run the integration tests through ctest "
+                     "(tests/run.sh), which starts PostgreSQL for tests named Cdc.*";
+    return "host=127.0.0.1 port=1 dbname=accord user=accord";
+  }
+  return dsn;
+}
+
 config::KafkaConfig KafkaConfigFor(const std::string& prefix) {
   config::KafkaConfig kafka;
   kafka.bootstrap_servers = Bootstrap();

@@ -19,6 +19,10 @@ namespace accord::testing {
 // since an integration test that cannot reach its broker proves nothing.
 std::string Bootstrap();
 
+// The PostgreSQL server ctest started for tests named Cdc.* (ACCORD_TEST_PG_DSN,
+// a libpq connection string); fails the test when unset.
+std::string PostgresDsn();
+
 // A topic prefix of its own for one test, with its topics created, so tests
 // never see each other's events.
 struct Topics {

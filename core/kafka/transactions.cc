@@ -135,8 +135,10 @@ std::string TransactionalPublisher::Prepare(Clock::time_point deadline) {
     RdKafka::Metadata* metadata = nullptr;
     auto err = producer_->metadata(true, nullptr, &metadata, RemainingMs(deadline));
     delete metadata;
-    if (err != RdKafka::ERR_NO_ERROR)
+    if (err != RdKafka::ERR_NO_ERROR) {
+      producer_.reset();
       return "cannot reach Kafka at " + kafka_.bootstrap_servers + ": " + RdKafka::err2str(err);
+    }
   }
   if (initialised_) return "";
   auto error = Owned(producer_->init_transactions(RemainingMs(deadline)));

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "connectors/import/import_command.h"
+#include "connectors/webhook/webhook_command.h"
 #include "core/cli/command.h"
 #include "services/admin/topics_command.h"
 #include "services/deadletter/deadletter_command.h"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
 
   accord::connectors::file_import::RegisterImportCommand(app, context);
+  accord::connectors::webhook::RegisterWebhookCommand(app, context);
   accord::project::RegisterProjectCommand(app, context);
   accord::query::RegisterQueryCommands(app, context);
   accord::admin::RegisterTopicsCommand(app, context);

@@ -1,0 +1,98 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connectors/webhook/mapping.h"
+#include "core/events/envelope.h"
+#include "core/kafka/transactions.h"
+#include "core/metrics/metrics.h"
+#include "services/api/server_thread.h"
+
+namespace accord::connectors::webhook {
+
+// Publishes one request's messages all or nothing (in production
+// kafka::TransactionalPublisher::Publish).
+using Publish = std::function<kafka::TransactionalPublisher::Result(
+    const std::vector<kafka::TransactionalPublisher::Message>&)>;
+
+struct ReceiverOptions {
+  std::string secret;
+  // The source system of requests without ?source=.
+  std::string default_source;
+  events::Topics topics;
+  // Told to senders in Retry-After when Kafka did not take their events.
+  std::chrono::seconds retry_after{10};
+};
+
+// One answer, independent of the HTTP library.
+struct Answer {
+  int status = 200;
+  std::string body;  // JSON
+  std::optional<int> retry_after_seconds;
+};
+
+// What `accord webhook` does with a POST to a hook, without the socket:
+// checks the signature, maps the body, publishes its events in one
+// transaction, and answers (docs/webhook.md):
+//   200  every event is in Kafka (or was already)
+//   400  malformed JSON, or an item that fails validation; nothing published
+//   401  missing, malformed, wrong or stale signature
+//   503  Kafka did not take the events in time; nothing published
+class Receiver {
+ public:
+  Receiver(ReceiverOptions options, Publish publish, metrics::Registry& registry);
+
+  struct Post {
+    std::string method = "POST";
+    // The path and query as sent on the request line (what is signed).
+    std::string target;
+    // The ?source= parameter, when given.
+    std::optional<std::string> source;
+    std::optional<std::string> timestamp;
+    std::optional<std::string> signature;
+    std::string body;
+  };
+  Answer Handle(Shape shape, const Post& post, int64_t now_ms);
+
+  // Totals of the accepted requests.
+  uint64_t published() const { return published_.value(); }
+  uint64_t duplicates() const { return duplicates_.value(); }
+  uint64_t ignored() const { return ignored_.value(); }
+
+ private:
+  ReceiverOptions options_;
+  Publish publish_;
+  metrics::Registry& registry_;
+  metrics::Counter& published_;
+  metrics::Counter& duplicates_;
+  metrics::Counter& ignored_;
+};
+
+// A JSON error answer: {"error": message}.
+Answer ErrorAnswer(int status, std::string_view message);
+
+// The receiver's HTTP server: POST /v1/hooks/changes and /v1/hooks/forms,
+// GET /healthz and /metrics. Bodies over `max_body_bytes` are refused with
+// 413 before they are read. Counts every request by path and status.
+class WebhookServer {
+ public:
+  WebhookServer(Receiver& receiver, metrics::Registry& registry, size_t max_body_bytes);
+
+  // As api::ServerThread::Start; the address is named "webhooks".
+  void Start(const std::string& host, int port);
+  // Finishes the requests in flight first.
+  void Stop() { serving_.Stop(); }
+  int port() const { return serving_.port(); }
+
+ private:
+  Receiver& receiver_;
+  metrics::Registry& registry_;
+  api::ServerThread serving_;
+};
+
+}  // namespace accord::connectors::webhook

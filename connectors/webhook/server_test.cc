@@ -1,0 +1,216 @@
+#include "connectors/webhook/server.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "connectors/webhook/signature.h"
+
+namespace accord::connectors::webhook {
+namespace {
+
+using ::testing::HasSubstr;
+using Json = nlohmann::json;
+using Message = kafka::TransactionalPublisher::Message;
+
+constexpr char kSecret[] = "s3cret";
+constexpr int64_t kNowMs = 1735689600000;
+const std::string kChange =
+    R"([{"eventId":1,"subscriptionType":"contact.propertyChange","objectId":42,)"
+    R"("occurredAt":1735689500000,"propertyName":"email","propertyValue":"anna@firma.de"}])";
+
+class ReceiverTest : public ::testing::Test {
+ protected:
+  Receiver::Post Signed(const std::string& target, const std::string& body,
+                        int64_t signed_at_ms = kNowMs) {
+    Receiver::Post post;
+    post.target = target;
+    auto query = target.find("?source=");
+    if (query != std::string::npos) post.source = target.substr(query + 8);
+    post.timestamp = std::to_string(signed_at_ms / 1000);
+    post.signature = Sign(kSecret, "POST", target, *post.timestamp, body);
+    post.body = body;
+    return post;
+  }
+
+  uint64_t Counter(const std::string& name, const metrics::Labels& labels) {
+    return registry_.GetCounter(name, "", labels).value();
+  }
+
+  std::vector<std::vector<Message>> batches_;
+  kafka::TransactionalPublisher::Result next_;
+  metrics::Registry registry_;
+  Receiver receiver_{{kSecret, "marketing", events::Topics("it"), std::chrono::seconds(10)},
+                     [this](const std::vector<Message>& batch) {
+                       batches_.push_back(batch);
+                       auto result = next_;
+                       if (result.committed) result.published = batch.size();
+                       return result;
+                     },
+                     registry_};
+
+  void SetUp() override { next_.committed = true; }
+};
+
+TEST_F(ReceiverTest, ASignedBatchIsPublishedInOneTransaction) {
+  auto answer = receiver_.Handle(Shape::kChanges, Signed("/v1/hooks/changes", kChange), kNowMs);
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  ASSERT_EQ(batches_.size(), 1u);
+  ASSERT_EQ(batches_[0].size(), 1u);
+  const Message& message = batches_[0][0];
+  EXPECT_EQ(message.topic, "it.events");
+  EXPECT_EQ(message.key, "email:anna@firma.de");
+  v1::Event event;
+  ASSERT_TRUE(event.ParseFromString(message.value));
+  EXPECT_EQ(event.event_id(), message.id);
+  EXPECT_EQ(event.source_system(), "marketing");
+
+  auto body = Json::parse(answer.body);
+  EXPECT_EQ(body["published"], 1);
+  EXPECT_EQ(body["events"], Json::array({message.id}));
+  EXPECT_EQ(Counter("accord_webhook_events_total", {{"outcome", "published"}}), 1u);
+}
+
+TEST_F(ReceiverTest, TheSourceComesFromTheSignedQuery) {
+  auto answer =
+      receiver_.Handle(Shape::kChanges, Signed("/v1/hooks/changes?source=crm", kChange), kNowMs);
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  v1::Event event;
+  ASSERT_TRUE(event.ParseFromString(batches_.at(0).at(0).value));
+  EXPECT_EQ(event.source_system(), "crm");
+  auto bad = receiver_.Handle(Shape::kChanges, Signed("/v1/hooks/changes?source=CRM%20EU", kChange),
+                              kNowMs);
+  EXPECT_EQ(bad.status, 400);
+}
+
+TEST_F(ReceiverTest, BadSignaturesAreRefusedAndCounted) {
+  auto forged = Signed("/v1/hooks/changes", kChange);
+  forged.body = kChange + " ";
+  auto answer = receiver_.Handle(Shape::kChanges, forged, kNowMs);
+  EXPECT_EQ(answer.status, 401);
+  EXPECT_THAT(Json::parse(answer.body)["error"].get<std::string>(), HasSubstr("does not match"));
+
+  auto stale = receiver_.Handle(Shape::kChanges, Signed("/v1/hooks/changes", kChange, kNowMs),
+                                kNowMs + 301'000);
+  EXPECT_EQ(stale.status, 401);
+  EXPECT_THAT(Json::parse(stale.body)["error"].get<std::string>(), HasSubstr("stale"));
+
+  auto unsigned_post = Signed("/v1/hooks/changes", kChange);
+  unsigned_post.signature.reset();
+  EXPECT_EQ(receiver_.Handle(Shape::kChanges, unsigned_post, kNowMs).status, 401);
+
+  EXPECT_TRUE(batches_.empty());
+  EXPECT_EQ(Counter("accord_webhook_signature_failures_total", {{"reason", "mismatch"}}), 1u);
+  EXPECT_EQ(Counter("accord_webhook_signature_failures_total", {{"reason", "stale"}}), 1u);
+  EXPECT_EQ(Counter("accord_webhook_signature_failures_total", {{"reason", "missing"}}), 1u);
+}
+
+TEST_F(ReceiverTest, RefusedBodiesPublishNothing) {
+  auto malformed = receiver_.Handle(Shape::kChanges, Signed("/v1/hooks/changes", "[{"), kNowMs);
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_THAT(Json::parse(malformed.body)["error"].get<std::string>(), HasSubstr("malformed JSON"));
+
+  const std::string invalid = R"([{"submittedAt":1735689600000,"campaignId":"c"}])";
+  auto answer = receiver_.Handle(Shape::kForms, Signed("/v1/hooks/forms", invalid), kNowMs);
+  EXPECT_EQ(answer.status, 400);
+  auto body = Json::parse(answer.body);
+  EXPECT_EQ(body["item"], 0);
+  EXPECT_EQ(body["field"], "email");
+  EXPECT_TRUE(batches_.empty());
+}
+
+TEST_F(ReceiverTest, WhenKafkaDoesNotTakeTheEventsTheSenderIsToldToRetry) {
+  next_.committed = false;
+  next_.error = "Broker: transport failure";
+  auto answer = receiver_.Handle(Shape::kChanges, Signed("/v1/hooks/changes", kChange), kNowMs);
+  EXPECT_EQ(answer.status, 503);
+  EXPECT_EQ(answer.retry_after_seconds, 10);
+  EXPECT_THAT(Json::parse(answer.body)["error"].get<std::string>(),
+              HasSubstr("nothing of this request is published"));
+  EXPECT_EQ(Counter("accord_webhook_events_total", {{"outcome", "published"}}), 0u);
+}
+
+TEST_F(ReceiverTest, IgnoredItemsAreReportedAndNothingIsPublishedForThem) {
+  const std::string body =
+      R"([{"eventId":1,"subscriptionType":"company.creation","objectId":1,"occurredAt":1})";
+  auto answer = receiver_.Handle(Shape::kChanges, Signed("/v1/hooks/changes", body + "]"), kNowMs);
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  auto json = Json::parse(answer.body);
+  EXPECT_EQ(json["published"], 0);
+  ASSERT_EQ(json["ignored"].size(), 1u);
+  EXPECT_EQ(json["ignored"][0]["item"], 0);
+  EXPECT_TRUE(batches_.empty());
+  EXPECT_EQ(Counter("accord_webhook_items_ignored_total", {}), 1u);
+}
+
+class WebhookServerTest : public ReceiverTest {
+ protected:
+  void SetUp() override {
+    ReceiverTest::SetUp();
+    server_.Start("127.0.0.1", 0);
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_.port());
+  }
+
+  httplib::Result Post(const std::string& target, const std::string& body) {
+    auto signed_post = Signed(target, body, NowMs());
+    httplib::Headers headers = {{kTimestampHeader, *signed_post.timestamp},
+                                {kSignatureHeader, *signed_post.signature}};
+    return client_->Post(target, headers, body, "application/json");
+  }
+
+  static int64_t NowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  WebhookServer server_{receiver_, registry_, 4096};
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(WebhookServerTest, ServesTheHooksOverHttp) {
+  auto posted = Post("/v1/hooks/changes?source=crm", kChange);
+  ASSERT_TRUE(posted);
+  EXPECT_EQ(posted->status, 200) << posted->body;
+  ASSERT_EQ(batches_.size(), 1u);
+
+  auto health = client_->Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+
+  auto wrong_method = client_->Get("/v1/hooks/changes");
+  ASSERT_TRUE(wrong_method);
+  EXPECT_EQ(wrong_method->status, 405);
+  EXPECT_EQ(wrong_method->get_header_value("Allow"), "POST");
+  auto unknown = Post("/v1/hooks/other", "[]");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_TRUE(Json::parse(unknown->body).contains("error"));
+
+  auto metrics = client_->Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_THAT(
+      metrics->body,
+      HasSubstr(R"(accord_webhook_requests_total{path="/v1/hooks/changes",status="200"} 1)"));
+  EXPECT_THAT(
+      metrics->body,
+      HasSubstr(R"(accord_webhook_requests_total{path="/v1/hooks/changes",status="405"} 1)"));
+  EXPECT_THAT(metrics->body,
+              HasSubstr(R"(accord_webhook_requests_total{path="other",status="404"} 1)"));
+}
+
+TEST_F(WebhookServerTest, OversizeBodiesAreRefusedBeforeTheyAreRead) {
+  auto refused = Post("/v1/hooks/changes", "[" + std::string(5000, ' ') + "]");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 413);
+  EXPECT_THAT(Json::parse(refused->body)["error"].get<std::string>(), HasSubstr("4096 bytes"));
+  EXPECT_TRUE(batches_.empty());
+  auto fits = Post("/v1/hooks/changes", "[" + std::string(4000, ' ') + "]");
+  ASSERT_TRUE(fits);
+  EXPECT_EQ(fits->status, 200) << fits->body;
+}
+
+}  // namespace
+}  // namespace accord::connectors::webhook

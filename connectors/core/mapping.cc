@@ -129,13 +129,20 @@ class MappingParser {
         "occurred_at", "customer", "fields",        "skip_when", "read"};
     for (const auto& entry : root) {
       auto key = entry.first.as<std::string>();
+      if (!keys_.emplace(key, entry.first).second)
+        Fail(entry.first, "key " + Quoted(key) + " given twice");
       if (!kKeys.count(key))
         Fail(entry.first, "unknown key " + Quoted(key) +
                               " (expected description, event, source_system, record_id, version, "
                               "occurred_at, customer, fields, skip_when, read)");
     }
     if (root["read"]) ParseRead(root["read"]);
-    if (root["description"]) mapping_.description_ = Trim(root["description"].as<std::string>());
+    if (root["description"]) {
+      std::string description = root["description"].as<std::string>();
+      // A folded block (description: >) ends with a line break.
+      while (!description.empty() && description.back() == '\n') description.pop_back();
+      mapping_.description_ = Trim(description);
+    }
     auto event = Required(root, "event");
     const std::string payload = event.as<std::string>();
     if (!ConnectorPayloads().count(payload)) {
@@ -145,31 +152,40 @@ class MappingParser {
     }
     mapping_.payload_ = v1::Event::descriptor()->FindFieldByName(payload);
 
-    mapping_.source_system_ = ParseRule(Required(root, "source_system"), Type::kText, false);
-    mapping_.record_id_ = ParseRule(Required(root, "record_id"), Type::kText, true);
+    mapping_.source_system_ =
+        ParseRule(Key("source_system"), Required(root, "source_system"), Type::kText, false);
+    mapping_.record_id_ =
+        ParseRule(Key("record_id"), Required(root, "record_id"), Type::kText, true);
+    if (Required(root, "record_id").IsMap() && Required(root, "record_id")["optional"] &&
+        Required(root, "record_id")["optional"].as<bool>())
+      Fail(Key("record_id"), "this column is needed: every record has an id");
     if (auto version = root["version"]) {
       if (!(version.IsScalar() && version.as<std::string>() == "content")) {
-        mapping_.version_ = ParseRule(version, Type::kInteger, true);
+        mapping_.version_ = ParseRule(Key("version"), version, Type::kInteger, true);
         if (mapping_.version_->type != Type::kInteger &&
             mapping_.version_->type != Type::kTimestamp)
-          Fail(version, "version is an integer or a timestamp column, or \"content\"");
+          Fail(Key("version"), "version is an integer or a timestamp column, or \"content\"");
       }
     }
     if (auto occurred = root["occurred_at"]) {
-      mapping_.occurred_at_ = ParseRule(occurred, Type::kTimestamp, true);
+      mapping_.occurred_at_ = ParseRule(Key("occurred_at"), occurred, Type::kTimestamp, true);
       if (mapping_.occurred_at_->type != Type::kTimestamp)
-        Fail(occurred, "occurred_at is a timestamp");
+        Fail(Key("occurred_at"), "occurred_at is a timestamp");
     }
     if (auto skip = root["skip_when"]) {
-      mapping_.skip_when_ = ParseRule(skip, Type::kText, false);
+      mapping_.skip_when_ = ParseRule(Key("skip_when"), skip, Type::kText, false);
       if (mapping_.skip_when_->values.empty())
-        Fail(skip, "skip_when needs values: the origin markers that mean \"written by Accord\"");
+        Fail(Key("skip_when"),
+             "skip_when needs values: the origin markers that mean \"written by Accord\"");
     }
     if (auto fields = root["fields"]) ParseFields(fields);
     ParseCustomer(root, payload);
   }
 
  private:
+  // The node of a top-level key itself, for errors about its whole value.
+  const YAML::Node& Key(const std::string& name) const { return keys_.at(name); }
+
   YAML::Node Required(const YAML::Node& node, const char* key) const {
     auto child = node[key];
     if (!child) Fail(node, std::string("missing ") + key + ":");
@@ -234,7 +250,9 @@ class MappingParser {
   }
 
   // A column name, or a map {column:|value:, type:, ...}.
-  Mapping::Rule ParseRule(const YAML::Node& node, Type default_type, bool column_only) {
+  // `key_node`: the rule's key, which errors about the rule as a whole name.
+  Mapping::Rule ParseRule(const YAML::Node& key_node, const YAML::Node& node, Type default_type,
+                          bool column_only) {
     Mapping::Rule rule;
     rule.line = node.Mark().line + 1;
     rule.type = default_type;
@@ -246,13 +264,15 @@ class MappingParser {
     }
     if (!node.IsMap()) Fail(node, "expected a column name or a map with column: or value:");
     const bool optional = node["optional"] && node["optional"].as<bool>();
+    std::set<std::string> seen;
+    value_lines_.clear();
     for (const auto& entry : node) {
       const auto key = entry.first.as<std::string>();
+      if (!seen.insert(key).second) Fail(entry.first, "key " + Quoted(key) + " given twice");
       const auto& value = entry.second;
       if (key == "column") {
         rule.column = Column(value, optional);
       } else if (key == "optional") {
-        if (column_only) Fail(entry.first, "this column is needed");
       } else if (key == "value") {
         if (column_only) Fail(entry.first, "this value comes from a column, not a constant");
         rule.constant = value.as<std::string>();
@@ -269,13 +289,14 @@ class MappingParser {
         if (value.IsSequence()) {
           for (const auto& item : value) rule.values[AsciiLower(Trim(item.as<std::string>()))] = "";
         } else if (value.IsMap()) {
-          for (const auto& spelling : value)
-            rule.values[AsciiLower(Trim(spelling.first.as<std::string>()))] =
-                spelling.second.as<std::string>();
+          for (const auto& spelling : value) {
+            const auto source = AsciiLower(Trim(spelling.first.as<std::string>()));
+            rule.values[source] = spelling.second.as<std::string>();
+            value_lines_[source] = spelling.first.Mark().line + 1;
+          }
         } else {
           Fail(value, "values: maps the source's spellings to Accord's");
         }
-        values_line_ = value.Mark().line + 1;
       } else if (key == "format") {
         rule.date_order = DateFormat(value);
       } else if (key == "decimal_separator") {
@@ -296,16 +317,19 @@ class MappingParser {
                               "decimal_separator, currency, currency_column, separator, prefix)");
       }
     }
-    if (!rule.column && rule.constant.empty()) Fail(node, "needs column: or value:");
-    if (rule.column && !rule.constant.empty()) Fail(node, "column: and value: exclude each other");
+    if (!rule.column && rule.constant.empty()) Fail(key_node, "needs column: or value:");
+    if (rule.column && !rule.constant.empty())
+      Fail(key_node, "column: and value: exclude each other");
     return rule;
   }
 
   void ParseFields(const YAML::Node& fields) {
     if (!fields.IsMap()) Fail(fields, "fields: maps payload fields to columns");
     const auto* payload = mapping_.payload_->message_type();
+    std::set<std::string> seen;
     for (const auto& entry : fields) {
       const auto name = entry.first.as<std::string>();
+      if (!seen.insert(name).second) Fail(entry.first, "field " + Quoted(name) + " given twice");
       const auto* field = payload->FindFieldByName(name);
       if (!field) {
         std::string known;
@@ -316,11 +340,11 @@ class MappingParser {
       }
       const auto types = TypesFor(*field);
       if (types.empty()) Fail(entry.first, "field " + Quoted(name) + " cannot be mapped from text");
-      values_line_ = 0;
       // An e-mail field is checked and normalised unless told otherwise.
-      auto rule = ParseRule(entry.second, name == "email" ? Type::kEmail : types.front(), false);
+      auto rule = ParseRule(entry.first, entry.second,
+                            name == "email" ? Type::kEmail : types.front(), false);
       if (std::find(types.begin(), types.end(), rule.type) == types.end())
-        Fail(entry.second, "type does not fit field " + Quoted(name));
+        Fail(entry.first, "type does not fit field " + Quoted(name));
       rule.field = field;
       CheckValues(entry.second, rule);
       mapping_.fields_.push_back(std::move(rule));
@@ -338,7 +362,8 @@ class MappingParser {
         std::string accepted =
             rule.type == Type::kEnum ? EnumSpellings(*rule.field->enum_type()) : "true, false";
         throw MappingError(mapping_.name_ + ":" +
-                           std::to_string(values_line_ ? values_line_ : node.Mark().line + 1) +
+                           std::to_string(value_lines_.count(spelling) ? value_lines_.at(spelling)
+                                                                       : node.Mark().line + 1) +
                            ": " + Quoted(spelling) + " maps to " + Quoted(target) +
                            ", which is not one of " + accepted);
       }
@@ -351,15 +376,15 @@ class MappingParser {
       for (const auto& entry : customer) {
         auto key = entry.first.as<std::string>();
         if (key == "email") {
-          mapping_.customer_email_ = ParseRule(entry.second, Type::kEmail, true);
+          mapping_.customer_email_ = ParseRule(entry.first, entry.second, Type::kEmail, true);
         } else if (key == "record") {
-          mapping_.customer_record_ = ParseRule(entry.second, Type::kText, true);
+          mapping_.customer_record_ = ParseRule(entry.first, entry.second, Type::kText, true);
         } else {
           Fail(entry.first, "unknown key " + Quoted(key) + " in customer: (email, record)");
         }
       }
       if (payload == "campaign_upserted")
-        Fail(customer, "campaign definitions belong to no customer; remove customer:");
+        Fail(Key("customer"), "campaign definitions belong to no customer; remove customer:");
       return;
     }
     if (payload != "customer_upserted" && payload != "campaign_upserted")
@@ -369,7 +394,9 @@ class MappingParser {
   Mapping& mapping_;
   char decimal_separator_ = '.';
   DateOrder date_order_ = DateOrder::kIso;
-  int values_line_ = 0;
+  // Line of each source spelling of the rule being parsed (values:).
+  std::map<std::string, int> value_lines_;
+  std::map<std::string, YAML::Node> keys_;
 };
 
 Mapping Mapping::Load(const std::string& path) {
@@ -575,13 +602,17 @@ Mapping::Result Mapping::Map(const Values& values, int64_t default_occurred_at_m
   auto* payload = event.GetReflection()->MutableMessage(&event, payload_);
   for (const auto& rule : fields_)
     if (!SetField(event, rule, values, result)) return result;
-  // The payload's own id (deal_id, campaign_id, ...) is the record's unless
-  // mapped otherwise.
-  const auto* id_field = payload->GetDescriptor()->FindFieldByNumber(1);
-  if (id_field && id_field->type() == pb::FieldDescriptor::TYPE_STRING &&
-      !id_field->is_repeated() && id_field->name().ends_with("_id") &&
-      payload->GetReflection()->GetString(*payload, id_field).empty())
-    payload->GetReflection()->SetString(payload, id_field, record_id);
+  // The payload's own id is the record's unless mapped otherwise.
+  static const std::map<std::string, std::string> kOwnIds = {{"deal_upserted", "deal_id"},
+                                                             {"campaign_upserted", "campaign_id"},
+                                                             {"activity_logged", "activity_id"},
+                                                             {"order_placed", "order_id"},
+                                                             {"support_ticket", "ticket_id"}};
+  if (auto own = kOwnIds.find(payload_->name()); own != kOwnIds.end()) {
+    const auto* id_field = payload->GetDescriptor()->FindFieldByName(own->second);
+    if (payload->GetReflection()->GetString(*payload, id_field).empty())
+      payload->GetReflection()->SetString(payload, id_field, record_id);
+  }
 
   uint64_t version = static_cast<uint64_t>(occurred_at_ms);
   if (version_) {
@@ -609,9 +640,10 @@ Mapping::Result Mapping::Map(const Values& values, int64_t default_occurred_at_m
       customer_key = events::SourceIdentityKey(system, *id);
   }
   if (!customer_key && !customer_email_ && !customer_record_ && event.has_customer_upserted()) {
-    customer_key = event.customer_upserted().has_email()
-                       ? events::EmailIdentityKey(event.customer_upserted().email())
-                       : events::SourceIdentityKey(system, record_id);
+    // A placeholder address (noreply@...) names nobody: the record does.
+    if (event.customer_upserted().has_email())
+      customer_key = events::EmailIdentityKey(event.customer_upserted().email());
+    if (!customer_key) customer_key = events::SourceIdentityKey(system, record_id);
   }
   if (!customer_key && customer_email_ && !customer_record_ && !Text(*customer_email_, values))
     return reject(*customer_email_, "customer", "empty, but it names the customer");
@@ -632,6 +664,7 @@ Mapping::Result Mapping::Map(const Values& values, int64_t default_occurred_at_m
     coded.SetSerializationDeterministic(true);
     payload->SerializeToCodedStream(&coded);
     coded.Trim();
+    content += '\0' + event.customer_key();
     // The time is part of the id only when the record states it: a file's
     // modification time would make a copied file look new.
     event.set_event_id(events::MakeEventId(system, record_id + "#" + HexDigest(content),

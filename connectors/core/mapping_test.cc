@@ -205,12 +205,9 @@ TEST(MappingLoad, EnumValuesMustTargetAValidSpelling) {
                 6, "\"opt-in\" maps to \"maybe\", which is not one of true, false");
 }
 
-// BUG (fails): a bad target in a block-style values: map is reported at the
-// line of the map's first entry, not at the line of the bad entry
-// (mapping.cc, ParseRule: values_line_ = value.Mark() of the whole map, and
-// CheckValues reports that line for every entry). Here "hot: burning" is on
-// line 9 but the error says line 8.
-TEST(MappingLoad, EnumValuesErrorNamesTheLineOfTheBadEntry_KnownBug) {
+// A bad target in a block-style values: map is named at its own line, so a
+// long list of spellings points at the one to fix.
+TEST(MappingLoad, EnumValuesErrorNamesTheLineOfTheBadEntry) {
   ExpectRefused(Yaml({"event: customer_upserted",     // 1
                       "source_system: {value: crm}",  // 2
                       "record_id: id",                // 3
@@ -223,14 +220,9 @@ TEST(MappingLoad, EnumValuesErrorNamesTheLineOfTheBadEntry_KnownBug) {
                 9, "\"hot\" maps to \"burning\"");
 }
 
-// BUG (fails): errors about a rule written as a block map name the line of
-// the block's first entry instead of the key the error is about (mapping.cc,
-// MappingParser::Fail(node) uses node.Mark(), which for a block map is its
-// first entry). Here "remove customer:" names line 5 ("  email: mail"), not
-// line 4 ("customer:"); "type does not fit field" names line 6
-// ("    column: n"), not line 5 ("  first_name:") where the flow style
-// `first_name: {column: n, type: integer}` would be reported.
-TEST(MappingLoad, BlockStyleErrorsNameTheKeysLine_KnownBug) {
+// Errors about a rule written as a block map name the rule's key, as they do
+// for the same rule in flow style, not the block's first entry.
+TEST(MappingLoad, BlockStyleErrorsNameTheKeysLine) {
   ExpectRefused(Yaml({"event: campaign_upserted",     // 1
                       "source_system: {value: crm}",  // 2
                       "record_id: id",                // 3
@@ -247,13 +239,9 @@ TEST(MappingLoad, BlockStyleErrorsNameTheKeysLine_KnownBug) {
                 5, "type does not fit field \"first_name\"");
 }
 
-// BUG (fails): yaml-cpp accepts a key given twice, and the mapping loader
-// does not notice: a second fields: block is silently ignored (root["fields"]
-// finds the first), a field mapped twice silently takes the last rule
-// (mapping.cc, MappingParser::Parse and ParseFields). A mapping that
-// silently drops part of itself loses data on every import; it should be
-// refused at the second occurrence.
-TEST(MappingLoad, KeysGivenTwiceAreRefused_KnownBug) {
+// yaml-cpp accepts a key given twice; the loader refuses it at the second
+// occurrence, since either copy would silently drop part of the mapping.
+TEST(MappingLoad, KeysGivenTwiceAreRefused) {
   ExpectRefused(Yaml({"event: customer_upserted",     // 1
                       "source_system: {value: crm}",  // 2
                       "record_id: id",                // 3
@@ -653,14 +641,9 @@ TEST(MappingCustomerKey, ContactNamesItselfByEmailElseByItsRecord) {
   EXPECT_EQ(Mapped(MapRow(mapping, {{"id", "501"}})).customer_key(), "src:crm:501");
 }
 
-// BUG (fails): a contact whose e-mail is a placeholder ("noreply@corp.de",
-// "test@example.com") but whose record id is fine is rejected instead of
-// being keyed by its record (mapping.cc, Map(): when no customer: rule is
-// given and the payload has an e-mail, the key is EmailIdentityKey(email)
-// alone, with no fallback to SourceIdentityKey(system, record_id)).
-// docs/mappings.md: customer_upserted is keyed by "its own email field, else
-// the record id"; the old csv row mapper fell back so, as deals do above.
-TEST(MappingCustomerKey, ContactWithPlaceholderEmailFallsBackToItsRecord_KnownBug) {
+// A contact whose e-mail is a placeholder ("noreply@corp.de") is keyed by
+// its record, as docs/mappings.md says, not rejected.
+TEST(MappingCustomerKey, ContactWithPlaceholderEmailFallsBackToItsRecord) {
   auto mapping = Parse(Yaml({"event: customer_upserted", "source_system: {value: crm}",
                              "record_id: id", "fields:", "  email: mail"}));
   auto result = MapRow(mapping, {{"id", "501"}, {"mail", "noreply@corp.de"}});
@@ -867,14 +850,9 @@ TEST(MappingFields, PayloadIdDefaultsToTheRecordId) {
             "A-1");
 }
 
-// BUG (fails): campaign_engagement's field 1 is campaign_id, the campaign
-// the engagement belongs to, not the engagement's own id. Map() fills every
-// empty string field number 1 ending in "_id" with the record id
-// (mapping.cc, Map(), "The payload's own id ..."), so an engagement mapping
-// without a campaign column credits a campaign named after the engagement
-// record ("E-1" here). Expected: campaign_id stays empty (or the mapping is
-// refused at load for lacking it).
-TEST(MappingFields, EngagementCampaignIdIsNotTheEngagementRecordId_KnownBug) {
+// campaign_engagement's campaign_id names the campaign, not the
+// engagement: it is never filled with the engagement's record id.
+TEST(MappingFields, EngagementCampaignIdIsNotTheEngagementRecordId) {
   auto mapping =
       Parse(Yaml({"event: campaign_engagement", "source_system: {value: mail}", "record_id: id",
                   "customer: {email: mail}", "fields:", "  kind: {value: opened}"}));
@@ -981,12 +959,9 @@ TEST_F(MappingEventId, ContentModeWithATimeColumnCountsTheTime) {
   EXPECT_EQ(Id(mapping, row, kFileTime + 1000, kIngested + 1000), id);
 }
 
-// BUG (fails): in content mode the id digests only the payload, so a
-// change of a mapped column outside the payload, the customer: column, gives
-// the same event id (mapping.cc, Map(): HexDigest(content) over the payload
-// alone). A deal moved to another contact is then dropped as a duplicate by
-// the ledger and the projection, and stays with the old contact.
-TEST_F(MappingEventId, ContentModeIdFollowsTheCustomerColumn_KnownBug) {
+// In content mode the customer column is part of the id: a deal moved to
+// another contact is a new change, not a duplicate.
+TEST_F(MappingEventId, ContentModeIdFollowsTheCustomerColumn) {
   auto mapping = Parse(Yaml({"event: deal_upserted", "source_system: {value: crm}", "record_id: id",
                              "customer: {email: contact}", "fields:", "  stage: stage"}));
   const Row row = {{"id", "D-1"}, {"contact", "anna@corp.de"}, {"stage", "proposal"}};

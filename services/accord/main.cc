@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "connectors/cdc/cdc_command.h"
 #include "connectors/import/import_command.h"
 #include "connectors/webhook/webhook_command.h"
 #include "core/cli/command.h"
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
 
   accord::connectors::file_import::RegisterImportCommand(app, context);
   accord::connectors::webhook::RegisterWebhookCommand(app, context);
+  accord::connectors::cdc::RegisterCdcCommand(app, context);
   accord::project::RegisterProjectCommand(app, context);
   accord::query::RegisterQueryCommands(app, context);
   accord::admin::RegisterTopicsCommand(app, context);

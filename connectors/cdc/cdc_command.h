@@ -1,0 +1,10 @@
+#pragma once
+
+#include "core/cli/command.h"
+
+namespace accord::connectors::cdc {
+
+// Adds `accord cdc postgres`.
+void RegisterCdcCommand(CLI::App& app, cli::Context& context);
+
+}  // namespace accord::connectors::cdc

@@ -550,7 +550,8 @@ Mapped MapBody(Shape shape, std::string_view body, std::string_view source_syste
   Json parsed;
   try {
     parsed = Json::parse(body);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // A syntax error, or a number too large for a double (out_of_range):
     // "[json.exception.parse_error.101] parse error at line 1, ..." without
     // the library's tag.
     std::string what = e.what();

@@ -252,6 +252,10 @@ TEST(WebhookChanges, MalformedBodiesAreRefusedWithTheParsersReason) {
   EXPECT_THAT(refusal.reason, HasSubstr("malformed JSON: parse error at line 1, column 15"));
   EXPECT_THAT(RefusalOf(Changes("\"text\"")).reason, HasSubstr("expected a JSON array"));
   EXPECT_THAT(RefusalOf(Changes("[\"\xff\"]")).reason, HasSubstr("malformed JSON"));
+  // Found by fuzz_webhook: a number beyond a double is the parser's
+  // out_of_range, not a parse error.
+  EXPECT_THAT(RefusalOf(Changes(R"([{"occurredAt":17356e9600000}])")).reason,
+              HasSubstr("malformed JSON: number overflow"));
   EXPECT_TRUE(Events(Changes("[]")).empty());
 }
 

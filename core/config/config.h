@@ -60,7 +60,7 @@ struct WebhookConfig {
   // answered 503, so that the sender retries.
   int publish_timeout_ms = 10000;
   // Kafka transactional.id: unique per running receiver, stable across its
-  // restarts. Empty: "accord-webhook-<host name>-<port>".
+  // restarts. Empty: "accord-webhook-<host name>-<port>-<topic prefix>".
   std::string transactional_id;
 };
 

@@ -218,10 +218,11 @@ std::optional<std::string> FillContact(const Properties& properties, v1::Custome
   return email_key;
 }
 
-// The envelope of an event from `system`. The id derives from `id_material`
-// (the sender's notification ids), not from the version: notifications
-// changing different properties of one record at the same instant share
-// record and version, yet are different changes.
+// The envelope of an event from `system`. Its id derives from the sender's
+// notification ids (`id_material`): a notification sent again keeps its id,
+// while notifications of one record and instant that arrive in different
+// requests, with different properties, do not share one as record and
+// version alone would make them.
 void Stamp(v1::Event& event, const events::SourceChange& change, std::string_view id_material,
            std::string customer_key, int64_t ingested_at_ms, size_t item) {
   event.set_customer_key(std::move(customer_key));
@@ -272,11 +273,16 @@ class ChangesMapper {
   }
 
   void Finish() {
-    for (auto& group : groups_)
+    for (const auto& group : groups_)
       if (group.deal)
         Deal(group);
       else
         Contact(group);
+    // In the sender's order: a contact created, then deleted, in one batch
+    // must not be folded as deleted, then created.
+    std::stable_sort(placed_.begin(), placed_.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& [item, event] : placed_) out_.events.push_back(std::move(event));
   }
 
  private:
@@ -354,7 +360,7 @@ class ChangesMapper {
           IdMaterial(group.object_id, group.event_ids),
           email_key ? *email_key : *events::SourceIdentityKey(system_, group.object_id),
           ingested_at_ms_, group.first_item);
-    out_.events.push_back(std::move(event));
+    placed_.emplace_back(group.first_item, std::move(event));
   }
 
   void Deal(const Group& group) {
@@ -393,7 +399,7 @@ class ChangesMapper {
     Stamp(event, ChangeOf(group.object_id, group.occurred_at_ms),
           IdMaterial(group.object_id, group.event_ids), DealCustomerKey(group), ingested_at_ms_,
           group.first_item);
-    out_.events.push_back(std::move(event));
+    placed_.emplace_back(group.first_item, std::move(event));
   }
 
   // Deal notifications name the deal, not its contact: the sender adds the
@@ -424,7 +430,7 @@ class ChangesMapper {
     Stamp(event, ChangeOf(common.object_id, common.occurred_at_ms),
           IdMaterial(common.object_id, {common.event_id}),
           *events::SourceIdentityKey(system_, common.object_id), ingested_at_ms_, index);
-    out_.events.push_back(std::move(event));
+    placed_.emplace_back(index, std::move(event));
   }
 
   void Merge(const Json& item, size_t index) {
@@ -443,7 +449,7 @@ class ChangesMapper {
     Stamp(event, ChangeOf(common.object_id, common.occurred_at_ms),
           IdMaterial(common.object_id, {common.event_id}),
           *events::SourceIdentityKey(system_, primary), ingested_at_ms_, index);
-    out_.events.push_back(std::move(event));
+    placed_.emplace_back(index, std::move(event));
   }
 
   std::string system_;
@@ -451,6 +457,8 @@ class ChangesMapper {
   Mapped& out_;
   std::vector<Group> groups_;
   std::map<std::tuple<bool, std::string, int64_t>, size_t> group_index_;
+  // Events with the index of the (first) item they come from.
+  std::vector<std::pair<size_t, v1::Event>> placed_;
 };
 
 std::string EngagementKinds() {

@@ -119,6 +119,17 @@ TEST(WebhookChanges, DifferentInstantsAndObjectsAreDifferentEvents) {
   EXPECT_EQ(events[2].customer_upserted().phone(), "4930123");
 }
 
+TEST(WebhookChanges, EventsKeepTheSendersOrder) {
+  const std::string body = "[" + PropertyChange(1, "7", kAt, "city", R"("Ulm")") + "," +
+                           Change(2, "contact.deletion", "7", kAt + 1) + "," +
+                           PropertyChange(3, "8", kAt, "city", R"("Hof")") + "]";
+  auto events = Events(Changes(body));
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_TRUE(events[0].has_customer_upserted());
+  EXPECT_TRUE(events[1].has_customer_erased());
+  EXPECT_EQ(events[2].customer_upserted().city(), "Hof");
+}
+
 TEST(WebhookChanges, DeletionsErase) {
   const std::string body = "[" + Change(5, "contact.deletion", "99", kAt) + "," +
                            Change(6, "contact.privacyDeletion", "98", kAt) + "]";

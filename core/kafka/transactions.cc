@@ -68,9 +68,15 @@ std::unique_ptr<RdKafka::Producer> TransactionalPublisher::CreateProducer() {
 }
 
 TransactionalPublisher::Result TransactionalPublisher::Publish(const std::vector<Message>& batch) {
-  std::lock_guard lock(mutex_);
+  // The timeout counts from the call: a batch queued behind others that
+  // wait for an unreachable cluster gives up as soon as they would.
   const auto deadline = Clock::now() + options_.timeout;
   Result result;
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (!lock.try_lock_until(deadline)) {
+    result.error = "earlier batches were still waiting for Kafka";
+    return result;
+  }
   if (in_doubt_) {
     result.error = Settle(deadline);
     if (!result.error.empty()) return result;
@@ -114,8 +120,7 @@ TransactionalPublisher::Result TransactionalPublisher::Publish(const std::vector
     result.published = fresh.size();
     return result;
   }
-  result.error = "Kafka did not commit the batch within " +
-                 std::to_string(options_.timeout.count()) + " ms: " + error->str();
+  result.error = "Kafka did not commit the batch: " + error->str();
   if (error->txn_requires_abort())
     Abort(deadline);
   else

@@ -66,7 +66,8 @@ class TransactionalPublisher {
   TransactionalPublisher(const TransactionalPublisher&) = delete;
   TransactionalPublisher& operator=(const TransactionalPublisher&) = delete;
 
-  // Thread-safe; one transaction at a time.
+  // Thread-safe; one transaction at a time. Returns within Options::timeout
+  // of the call, queueing behind other calls included.
   Result Publish(const std::vector<Message>& batch);
 
  private:
@@ -110,7 +111,7 @@ class TransactionalPublisher {
 
   config::KafkaConfig kafka_;
   Options options_;
-  std::mutex mutex_;
+  std::timed_mutex mutex_;
   DeliveryReports reports_;
   std::unique_ptr<RdKafka::Producer> producer_;
   bool initialised_ = false;

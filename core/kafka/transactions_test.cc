@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "core/kafka/client.h"
 
@@ -137,6 +138,21 @@ TEST_F(TransactionalPublisherTest, AnUnreachableClusterPublishesNothingUntilItRe
   ASSERT_TRUE(back.committed) << back.error;
   EXPECT_EQ(back.published, 2u);
   EXPECT_EQ(Written(), (std::vector<std::string>{"a", "b"}));
+}
+
+TEST_F(TransactionalPublisherTest, AQueuedBatchWaitsNoLongerThanItsTimeout) {
+  TransactionalPublisher publisher(kafka_, Options(1000ms));
+  rd_kafka_mock_broker_set_down(cluster_, kBroker);
+  // Two calls at once: one waits for the cluster, the other for the first
+  // one too, and neither for longer than the timeout.
+  auto call = [&](const std::string& id) {
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_FALSE(publisher.Publish(Batch({id})).committed);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms) << id;
+  };
+  std::thread first(call, "a"), second(call, "b");
+  first.join();
+  second.join();
 }
 
 TEST_F(TransactionalPublisherTest, ARefusedWriteAbortsTheTransaction) {

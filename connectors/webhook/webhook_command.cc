@@ -68,7 +68,7 @@ void RunWebhook(const WebhookOptions& options, cli::Context& context) {
                                                  std::to_string(listen.port) + "-" +
                                                  config.kafka.topic_prefix;
   const std::chrono::milliseconds timeout(webhook.publish_timeout_ms);
-  kafka::TransactionalPublisher publisher(config.kafka, {transactional_id, timeout, 100000});
+  kafka::TransactionalPublisher publisher(config.kafka, {transactional_id, timeout});
   metrics::Registry registry;
   Receiver receiver(
       {secret, webhook.source_system, topics, std::chrono::ceil<std::chrono::seconds>(timeout)},

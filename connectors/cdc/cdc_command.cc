@@ -119,10 +119,8 @@ int RunCdc(const CdcOptions& options, cli::Context& context) {
     if (frame) {
       auto decoded = DecodeCopyData(*frame);
       if (auto* keepalive = std::get_if<Keepalive>(&decoded)) {
-        // Idle and all safe: the server may let go of the WAL up to its end.
-        if (!stream.InTransaction() && sink.unconfirmed() == 0 && committed == confirmed &&
-            keepalive->wal_end > confirmed)
-          committed = keepalive->wal_end;
+        // Never the keepalive's end of WAL: transactions before it may not
+        // have been decoded and sent yet, and a restart would skip them.
         if (keepalive->reply_requested) confirm();
         continue;
       }

@@ -3,6 +3,8 @@
 #include <libpq-fe.h>
 #include <sys/select.h>
 
+#include <cerrno>
+#include <cstring>
 #include <memory>
 
 #include "connectors/cdc/pgoutput.h"
@@ -147,8 +149,12 @@ std::optional<std::string> ReplicationConnection::Next(std::chrono::milliseconds
     FD_SET(socket, &readable);
     timeval wait{static_cast<time_t>(timeout.count() / 1000),
                  static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
-    if (select(socket + 1, &readable, nullptr, nullptr, &wait) < 0)
-      throw PostgresError("waiting for the replication stream failed");
+    if (select(socket + 1, &readable, nullptr, nullptr, &wait) < 0) {
+      // A signal (the stop request) ends the wait; the caller decides.
+      if (errno == EINTR) return std::nullopt;
+      throw PostgresError(std::string("waiting for the replication stream failed: ") +
+                          std::strerror(errno));
+    }
     if (!PQconsumeInput(stream_)) throw PostgresError("replication failed: " + Error(stream_));
   }
   return std::nullopt;

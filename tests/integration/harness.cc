@@ -198,16 +198,28 @@ std::vector<v1::Event> ReadTopic(const std::string& topic) {
   std::unique_ptr<RdKafka::KafkaConsumer> consumer(
       RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!consumer) throw std::runtime_error("cannot create consumer: " + error);
-  RdKafka::Metadata* raw = nullptr;
   std::unique_ptr<RdKafka::Topic> handle(
       RdKafka::Topic::create(consumer.get(), topic, nullptr, error));
-  if (consumer->metadata(false, handle.get(), &raw, 10'000) != RdKafka::ERR_NO_ERROR)
-    throw std::runtime_error("cannot read metadata of " + topic);
-  std::unique_ptr<RdKafka::Metadata> metadata(raw);
+  // A busy or just started broker may answer a metadata request late or
+  // without the topic's partitions: ask again within a bound.
+  std::unique_ptr<RdKafka::Metadata> metadata;
+  const auto metadata_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    RdKafka::Metadata* raw = nullptr;
+    if (consumer->metadata(false, handle.get(), &raw, 5'000) == RdKafka::ERR_NO_ERROR) {
+      metadata.reset(raw);
+      const auto* topics = metadata->topics();
+      if (!topics->empty() && topics->front()->err() == RdKafka::ERR_NO_ERROR &&
+          !topics->front()->partitions()->empty())
+        break;
+    }
+    if (std::chrono::steady_clock::now() >= metadata_deadline)
+      throw std::runtime_error("cannot read metadata of " + topic);
+  }
   std::vector<RdKafka::TopicPartition*> partitions;
   for (const auto* partition : *metadata->topics()->front()->partitions())
-    partitions.push_back(RdKafka::TopicPartition::create(topic, partition->id(),
-                                                         RdKafka::Topic::OFFSET_BEGINNING));
+    partitions.push_back(
+        RdKafka::TopicPartition::create(topic, partition->id(), RdKafka::Topic::OFFSET_BEGINNING));
   const size_t partition_count = partitions.size();
   consumer->assign(partitions);
   RdKafka::TopicPartition::destroy(partitions);

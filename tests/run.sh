@@ -5,7 +5,9 @@
 #   3. builds the unit tests with AddressSanitizer + UBSan and runs them,
 #   4. builds everything (-Wall -Wextra -Werror) and runs unit and integration
 #      tests under ctest; ctest starts and stops its own Kafka broker on
-#      127.0.0.1:19092 (ACCORD_TEST_KAFKA_PORT), beside any demo broker.
+#      127.0.0.1:19092 (ACCORD_TEST_KAFKA_PORT), beside any demo broker, and
+#      for the change-data-capture tests a PostgreSQL on 127.0.0.1:15432
+#      (ACCORD_TEST_PG_PORT).
 # Build trees: build/, build-asan/, build-fuzz/ (git-ignored).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

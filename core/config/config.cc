@@ -124,6 +124,8 @@ class FileReader {
           else if (key == "fold_threads")
             config_.project.fold_threads =
                 ParseInt(Scalar(value, key), Where(path_, value), key, 1);
+          else if (key == "http_listen")
+            config_.project.http_listen = Scalar(value, key);
           else
             Unknown(value, name + "." + key);
         });

@@ -69,8 +69,11 @@ store:
   path: /var/lib/accord
 project:
   group_id: accord-staging
+  instance_id: accord-1
   batch_max_messages: 100
   batch_max_ms: 50
+  fold_threads: 3
+  http_listen: "127.0.0.1:9191"
 )");
   EXPECT_EQ(config.log_level, "debug");
   EXPECT_EQ(config.kafka.bootstrap_servers, "broker-1:9092,broker-2:9092");
@@ -82,6 +85,9 @@ project:
   EXPECT_EQ(config.project.group_id, "accord-staging");
   EXPECT_EQ(config.project.batch_max_messages, 100);
   EXPECT_EQ(config.project.batch_max_ms, 50);
+  EXPECT_EQ(config.project.instance_id, "accord-1");
+  EXPECT_EQ(config.project.fold_threads, 3);
+  EXPECT_EQ(config.project.http_listen, "127.0.0.1:9191");
 }
 
 TEST_F(ConfigTest, EmptyFileAndEmptySectionsKeepDefaults) {

@@ -258,6 +258,17 @@ class ChangesMapper {
     auto type = OptionalText(item, index, "subscriptionType");
     if (!type || type->empty())
       Refuse(index, "subscriptionType", "missing (e.g. \"contact.propertyChange\")");
+    // Accord's sinks write back with their origin as the change's source;
+    // ingesting those again would bounce changes between the systems.
+    for (const char* marker : {"changeSource", "sourceId"}) {
+      auto origin = item.find(marker);
+      if (origin != item.end() && origin->is_string() &&
+          AsciiLower(origin->get<std::string>()) == events::kAccordSystem) {
+        out_.ignored.push_back(
+            {index, std::string("Accord's own write-back (") + marker + " \"accord\")"});
+        return;
+      }
+    }
     const bool contact = type->starts_with("contact."), deal = type->starts_with("deal.");
     const std::string action = type->substr(type->find('.') + 1);
     if ((contact || deal) && (action == "creation" || action == "propertyChange")) {

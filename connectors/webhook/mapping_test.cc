@@ -218,6 +218,26 @@ TEST(WebhookChanges, WhatAccordDoesNotKeepIsIgnoredWithAReason) {
   EXPECT_EQ(mapped.ignored[3].item, 3u);
 }
 
+TEST(WebhookChanges, AccordsOwnWriteBacksAreNotIngestedAgain) {
+  // A change Accord's sink wrote comes back with Accord as its source.
+  const std::string body =
+      "[" +
+      Change(1, "contact.propertyChange", "1", kAt,
+             R"("propertyName":"lifecyclestage","propertyValue":"marketingqualifiedlead",)"
+             R"("changeSource":"INTEGRATION","sourceId":"accord")") +
+      "," +
+      Change(2, "contact.propertyChange", "1", kAt + 1,
+             R"("propertyName":"city","propertyValue":"Köln","changeSource":"Accord")") +
+      "," + PropertyChange(3, "1", kAt + 2, "company", R"("Firma GmbH")") + "]";
+  auto mapped = Changes(body);
+  auto events = Events(mapped);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].customer_upserted().company(), "Firma GmbH");
+  ASSERT_EQ(mapped.ignored.size(), 2u);
+  EXPECT_THAT(mapped.ignored[0].reason, HasSubstr("own write-back (sourceId"));
+  EXPECT_THAT(mapped.ignored[1].reason, HasSubstr("own write-back (changeSource"));
+}
+
 TEST(WebhookChanges, InvalidItemsAreRefusedNamingIndexAndField) {
   struct Case {
     std::string item;

@@ -171,17 +171,8 @@ WebhookServer::WebhookServer(Receiver& receiver, metrics::Registry& registry, si
       Send(res, ErrorAnswer(res.status, "HTTP status " + std::to_string(res.status)));
     }
   });
-  server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr error) {
-        std::string what = "internal error";
-        try {
-          if (error) std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          what += std::string(": ") + e.what();
-        } catch (...) {
-        }
-        Send(res, ErrorAnswer(500, what));
-      });
+  serving_.AnswerExceptionsWith(
+      [](httplib::Response& res, const std::string& what) { Send(res, ErrorAnswer(500, what)); });
   server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     registry_
         .GetCounter("accord_webhook_requests_total", "HTTP requests by path and status",

@@ -40,9 +40,7 @@ class Overlay : public StateReader {
   std::optional<std::string> Get(Table table, std::string_view key) const override;
   void Record(std::vector<Change>& changes);
   const Writes& pending() const { return pending_; }
-  const TableWrites& Pending(Table table) const {
-    return pending_[static_cast<int>(table)];
-  }
+  const TableWrites& Pending(Table table) const { return pending_[static_cast<int>(table)]; }
   // The pending writes are now in the store: they become cached copies.
   void Stored();
 

@@ -9,8 +9,7 @@ namespace {
 
 using test_support::MemoryState;
 
-void Put(Overlay& overlay, Table table, const std::string& key,
-         std::optional<std::string> value) {
+void Put(Overlay& overlay, Table table, const std::string& key, std::optional<std::string> value) {
   std::vector<Change> changes{{table, key, std::move(value)}};
   overlay.Record(changes);
 }

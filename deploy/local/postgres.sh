@@ -107,17 +107,8 @@ init_paths() {
 # Tooling and the user the server runs as
 # ---------------------------------------------------------------------------
 
-apt_install() {
-  command -v apt-get >/dev/null 2>&1 || die "cannot install $* (no apt-get); install it by hand"
-  local sudo=""
-  if [[ "$(id -u)" != 0 ]]; then
-    command -v sudo >/dev/null 2>&1 || die "cannot install $* (not root, no sudo); install it by hand"
-    sudo="sudo"
-  fi
-  log "installing $* with apt-get"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
-}
+# shellcheck source=deploy/local/apt-install.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
 
 ensure_client() {
   [[ -x "$PG_BIN/psql" && -x "$PG_BIN/pg_isready" ]] && return 0

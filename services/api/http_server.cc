@@ -65,17 +65,9 @@ void HttpServer::Start(const std::string& host, int port) {
     }
     Answer(res, Routes::Error(res.status, StatusText(res.status)));
   });
-  server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr error) {
-        std::string what = "internal error";
-        try {
-          if (error) std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          what += std::string(": ") + e.what();
-        } catch (...) {
-        }
-        Answer(res, Routes::Error(500, what));
-      });
+  serving->AnswerExceptionsWith([](httplib::Response& res, const std::string& what) {
+    Answer(res, Routes::Error(500, what));
+  });
   serving->Start(host, port, "the HTTP API",
                  "choose another with --http-listen or project.http_listen");
   port_ = serving->port();

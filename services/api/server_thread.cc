@@ -94,6 +94,23 @@ void ServerThread::Start(const std::string& host, int port, std::string_view wha
   spdlog::info("serving {} on http://{}", what, FormatAddress(host, port_));
 }
 
+void ServerThread::AnswerExceptionsWith(
+    std::function<void(httplib::Response&, const std::string& what)> answer) {
+  server_->set_exception_handler([answer = std::move(answer)](const httplib::Request&,
+                                                              httplib::Response& res,
+                                                              std::exception_ptr error) {
+    std::string what = "internal error";
+    try {
+      if (error) std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      what += std::string(": ") + e.what();
+    } catch (...) {
+    }
+    res.status = 500;
+    answer(res, what);
+  });
+}
+
 void ServerThread::Stop() {
   server_->stop();
   if (thread_.joinable()) thread_.join();

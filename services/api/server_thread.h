@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -7,7 +8,8 @@
 
 namespace httplib {
 class Server;
-}
+struct Response;
+}  // namespace httplib
 
 namespace accord::api {
 
@@ -30,6 +32,11 @@ class ServerThread {
   ServerThread& operator=(const ServerThread&) = delete;
 
   httplib::Server& server() { return *server_; }
+
+  // An exception escaping a handler is answered with status 500 through
+  // `answer`, given "internal error: <what it said>".
+  void AnswerExceptionsWith(
+      std::function<void(httplib::Response&, const std::string& what)> answer);
 
   // Binds and starts serving in the background; returns once requests are
   // accepted and logs "serving <what> on http://<address>". Throws

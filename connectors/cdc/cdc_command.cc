@@ -12,7 +12,6 @@
 #include "connectors/cdc/replication.h"
 #include "connectors/core/builtin_mappings.h"
 #include "connectors/core/event_sink.h"
-#include "connectors/core/ledger.h"
 #include "core/kafka/client.h"
 
 namespace accord::connectors::cdc {
@@ -84,8 +83,7 @@ int RunCdc(const CdcOptions& options, cli::Context& context) {
   const auto& config = context.Config();
   ReplicationConnection connection(options.dsn);
   connection.Prepare(options.slot, options.publication, tables);
-  Ledger ledger(options.ledger.empty() ? "var/cdc-ledger/" + options.slot : options.ledger);
-  EventSink sink(config.kafka, &ledger);
+  EventSink sink(config.kafka, "cdc-" + options.slot, options.ledger);
   connection.Start(options.slot, options.publication);
   spdlog::info("streaming changes of {} from slot {}", options.publication, options.slot);
 
@@ -204,7 +202,8 @@ void RegisterCdcCommand(CLI::App& app, cli::Context& context) {
                        "table has REPLICA IDENTITY FULL");
   postgres
       ->add_option("--ledger", options->ledger,
-                   "Directory of the ids already published (default: var/cdc-ledger/<slot>)")
+                   "Directory of the ids already published (default: var/cdc-<slot>-ledger/<topic "
+                   "prefix>@<Kafka cluster id>)")
       ->envname("ACCORD_CDC_LEDGER");
   postgres->callback([options, &context] {
     int code = RunCdc(*options, context);

@@ -5,8 +5,14 @@
 
 namespace accord::connectors {
 
-EventSink::EventSink(const config::KafkaConfig& kafka, Ledger* ledger)
-    : publisher_(kafka), ledger_(ledger) {
+EventSink::EventSink(const config::KafkaConfig& kafka, const std::string& kind,
+                     const std::optional<std::string>& ledger_directory)
+    : publisher_(kafka) {
+  if (ledger_directory)
+    ledger_ = std::make_unique<Ledger>(!ledger_directory->empty()
+                                           ? *ledger_directory
+                                           : "var/" + kind + "-ledger/" + kafka.topic_prefix + "@" +
+                                                 publisher_.ClusterId());
   events::Topics topics(kafka.topic_prefix);
   events_topic_ = topics.events;
   campaigns_topic_ = topics.campaigns;

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -20,9 +21,12 @@ class Ledger;
 // ledger, never an event id published before.
 class EventSink {
  public:
-  // `ledger` may be null (every event is published; consumers still drop
-  // duplicates by id).
-  EventSink(const config::KafkaConfig& kafka, Ledger* ledger);
+  // The ledger: a directory; "" for the default, var/<kind>-ledger/<topic
+  // prefix>@<cluster id>, which starts empty when the cluster is created
+  // anew; nullopt for none (every event is published; consumers still drop
+  // duplicates by id). `kind` names the connector ("import", "cdc").
+  EventSink(const config::KafkaConfig& kafka, const std::string& kind,
+            const std::optional<std::string>& ledger_directory);
   ~EventSink();
 
   enum class Outcome { kQueued, kDuplicate, kOwnWrite };
@@ -51,7 +55,7 @@ class EventSink {
   std::string TopicFor(const v1::Event& event) const;
 
   kafka::Publisher publisher_;
-  Ledger* ledger_;
+  std::unique_ptr<Ledger> ledger_;
   std::string events_topic_;
   std::string campaigns_topic_;
   // Published since the last Flush(): recorded in the ledger once acknowledged.

@@ -11,7 +11,6 @@
 
 #include "connectors/core/builtin_mappings.h"
 #include "connectors/core/event_sink.h"
-#include "connectors/core/ledger.h"
 #include "connectors/import/records.h"
 #include "core/cli/progress.h"
 #include "core/events/envelope.h"
@@ -65,14 +64,6 @@ class RejectFile {
   std::unique_ptr<std::ofstream> out_;
 };
 
-// Where the ids of one cluster's imported events are kept by default.
-std::string DefaultLedgerDir(const config::KafkaConfig& kafka) {
-  std::string cluster = kafka.bootstrap_servers;
-  for (char& c : cluster)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-') c = '_';
-  return "var/import-ledger/" + kafka.topic_prefix + "@" + cluster;
-}
-
 int64_t ModifiedAtMs(const std::string& path) {
   struct stat info {};
   if (stat(path.c_str(), &info) != 0) throw std::runtime_error("cannot stat " + path);
@@ -95,14 +86,11 @@ int RunImport(Format format, const ImportOptions& options, cli::Context& context
       format == Format::kCsv ? CsvRecords(in, mapping, read) : JsonlRecords(in, mapping);
 
   const auto& config = context.Config();
-  std::unique_ptr<Ledger> ledger;
   std::unique_ptr<EventSink> sink;
-  if (!options.dry_run) {
-    if (!options.no_ledger)
-      ledger = std::make_unique<Ledger>(options.ledger.empty() ? DefaultLedgerDir(config.kafka)
-                                                               : options.ledger);
-    sink = std::make_unique<EventSink>(config.kafka, ledger.get());
-  }
+  if (!options.dry_run)
+    sink = std::make_unique<EventSink>(
+        config.kafka, "import",
+        options.no_ledger ? std::nullopt : std::optional<std::string>(options.ledger));
   events::Topics topics(config.kafka.topic_prefix);
   const std::string& topic = mapping.ForCampaignsTopic() ? topics.campaigns : topics.events;
   RejectFile rejects(options.reject_file.empty() ? options.file + ".rejects.csv"
@@ -179,7 +167,7 @@ void AddCommonOptions(CLI::App& command, ImportOptions& options) {
   command
       .add_option("--ledger", options.ledger,
                   "Directory of the ids already published, so that importing again publishes "
-                  "nothing new (default: var/import-ledger/<topic prefix>@<bootstrap servers>)")
+                  "nothing new (default: var/import-ledger/<topic prefix>@<Kafka cluster id>)")
       ->envname("ACCORD_IMPORT_LEDGER");
   command.add_flag("--no-ledger", options.no_ledger,
                    "Publish every record, even ones published before (the projection still drops "

@@ -212,6 +212,13 @@ void Publisher::Publish(const std::string& topic, const std::string& key, const 
   producer_->poll(0);
 }
 
+std::string Publisher::ClusterId() {
+  std::string id = producer_->clusterid(kafka_.connect_timeout_ms);
+  if (id.empty())
+    throw KafkaError("cannot read the Kafka cluster's id from " + kafka_.bootstrap_servers);
+  return id;
+}
+
 Publisher::Result Publisher::Flush() {
   // Bounded by message.timeout.ms: every message is delivered or reported
   // failed by then.

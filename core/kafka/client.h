@@ -74,6 +74,10 @@ class Publisher {
   // the counts are totals since the publisher was created.
   Result Flush();
 
+  // The cluster's id (it changes when the cluster is created anew); throws
+  // KafkaError when the cluster does not answer.
+  std::string ClusterId();
+
  private:
   class DeliveryReports : public RdKafka::DeliveryReportCb {
    public:

@@ -13,6 +13,8 @@
 #include "connectors/core/builtin_mappings.h"
 #include "connectors/core/event_sink.h"
 #include "core/kafka/client.h"
+#include "core/metrics/metrics.h"
+#include "services/api/server_thread.h"
 
 namespace accord::connectors::cdc {
 namespace {
@@ -30,6 +32,7 @@ struct CdcOptions {
   std::vector<std::string> tables;
   std::vector<std::string> delete_tables;
   std::string ledger;
+  std::string http_listen = "127.0.0.1:8092";
 };
 
 // "contacts=postgres-contacts" -> {"public.contacts", mapping}.
@@ -83,7 +86,24 @@ int RunCdc(const CdcOptions& options, cli::Context& context) {
   const auto& config = context.Config();
   ReplicationConnection connection(options.dsn);
   connection.Prepare(options.slot, options.publication, tables);
-  EventSink sink(config.kafka, "cdc-" + options.slot, options.ledger);
+  metrics::Registry registry;
+  EventSink sink(config.kafka, "cdc-" + options.slot, options.ledger, &registry);
+  api::ServerThread serving;
+  if (!options.http_listen.empty()) {
+    auto listen = api::ParseListenAddress(options.http_listen);
+    serving.ServeHealthAndMetrics(registry);
+    serving.Start(listen.host, listen.port, "CDC health and metrics",
+                  "choose another with --http-listen");
+  }
+  auto& confirmed_position = registry.GetGauge(
+      "accord_cdc_confirmed_lsn", "WAL position confirmed to PostgreSQL (all before it in Kafka)");
+  auto change_counter = [&](const char* outcome) -> metrics::Counter& {
+    return registry.GetCounter("accord_cdc_changes_total", "Row changes read, by outcome",
+                               {{"outcome", outcome}});
+  };
+  auto& mapped_changes = change_counter("mapped");
+  auto& rejected_changes = change_counter("rejected");
+  auto& unmapped_changes = change_counter("without_mapping");
   connection.Start(options.slot, options.publication);
   spdlog::info("streaming changes of {} from slot {}", options.publication, options.slot);
 
@@ -105,6 +125,7 @@ int RunCdc(const CdcOptions& options, cli::Context& context) {
     if (committed > confirmed) {
       connection.Confirm(committed);
       confirmed = committed;
+      confirmed_position.Set(static_cast<double>(confirmed));
     }
     last_confirm = std::chrono::steady_clock::now();
   };
@@ -130,6 +151,7 @@ int RunCdc(const CdcOptions& options, cli::Context& context) {
         auto mapping = mappings.find(change.table);
         if (mapping == mappings.end()) {
           ++without_mapping;
+          unmapped_changes.Add();
           continue;
         }
         auto result = mapping->second->Map(change, started_ms);
@@ -139,10 +161,12 @@ int RunCdc(const CdcOptions& options, cli::Context& context) {
         }
         if (!result.event) {
           ++rejected;
+          rejected_changes.Add();
           spdlog::warn("{} change at {} not published{}: {}", change.table, FormatLsn(change.lsn),
                        result.column.empty() ? "" : " (" + result.column + ")", result.reason);
           continue;
         }
+        mapped_changes.Add();
         sink.Publish(*result.event);
       }
       committed = transaction->end_lsn;
@@ -205,6 +229,11 @@ void RegisterCdcCommand(CLI::App& app, cli::Context& context) {
                    "Directory of the ids already published (default: var/cdc-<slot>-ledger/<topic "
                    "prefix>@<Kafka cluster id>)")
       ->envname("ACCORD_CDC_LEDGER");
+  postgres
+      ->add_option("--http-listen", options->http_listen,
+                   "Where /healthz and /metrics (Prometheus) are served, host:port; \"\" "
+                   "for nowhere")
+      ->capture_default_str();
   postgres->callback([options, &context] {
     int code = RunCdc(*options, context);
     if (code != 0) throw cli::ExitCode{code};

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -10,6 +11,7 @@
 #include "accord/v1/event.pb.h"
 #include "core/config/config.h"
 #include "core/kafka/client.h"
+#include "core/metrics/metrics.h"
 
 namespace accord::connectors {
 
@@ -25,15 +27,18 @@ class EventSink {
   // prefix>@<cluster id>, which starts empty when the cluster is created
   // anew; nullopt for none (every event is published; consumers still drop
   // duplicates by id). `kind` names the connector ("import", "cdc").
+  // `registry` (optional) receives accord_connector_events_total by
+  // connector (`kind`) and outcome.
   EventSink(const config::KafkaConfig& kafka, const std::string& kind,
-            const std::optional<std::string>& ledger_directory);
+            const std::optional<std::string>& ledger_directory,
+            metrics::Registry* registry = nullptr);
   ~EventSink();
 
   enum class Outcome { kQueued, kDuplicate, kOwnWrite };
   Outcome Publish(const v1::Event& event);
   // A record the connector recognised as Accord's own write-back before it
   // became an event (a mapping's skip_when).
-  void SkipOwnWrite() { ++counts_.own_writes; }
+  void SkipOwnWrite();
   // Flush() every this many published events keeps the unacknowledged
   // window, and what a crash would publish again, small.
   static constexpr size_t kFlushEvery = 10000;
@@ -53,6 +58,7 @@ class EventSink {
 
  private:
   std::string TopicFor(const v1::Event& event) const;
+  void Count(size_t outcome, uint64_t n);
 
   kafka::Publisher publisher_;
   std::unique_ptr<Ledger> ledger_;
@@ -63,6 +69,8 @@ class EventSink {
   uint64_t acknowledged_before_ = 0;
   uint64_t failed_before_ = 0;
   Counts counts_;
+  // Indexed like the outcomes published, duplicate, own_write, failed.
+  std::array<metrics::Counter*, 4> counters_{};
 };
 
 }  // namespace accord::connectors

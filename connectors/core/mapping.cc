@@ -152,12 +152,11 @@ class MappingParser {
     }
     mapping_.payload_ = v1::Event::descriptor()->FindFieldByName(payload);
 
-    mapping_.source_system_ =
-        ParseRule(Key("source_system"), Required(root, "source_system"), Type::kText, false);
-    mapping_.record_id_ =
-        ParseRule(Key("record_id"), Required(root, "record_id"), Type::kText, true);
-    if (Required(root, "record_id").IsMap() && Required(root, "record_id")["optional"] &&
-        Required(root, "record_id")["optional"].as<bool>())
+    const auto source_system = Required(root, "source_system");
+    mapping_.source_system_ = ParseRule(Key("source_system"), source_system, Type::kText, false);
+    const auto record_id = Required(root, "record_id");
+    mapping_.record_id_ = ParseRule(Key("record_id"), record_id, Type::kText, true);
+    if (record_id.IsMap() && record_id["optional"] && record_id["optional"].as<bool>())
       Fail(Key("record_id"), "this column is needed: every record has an id");
     if (auto version = root["version"]) {
       if (!(version.IsScalar() && version.as<std::string>() == "content")) {

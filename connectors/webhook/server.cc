@@ -146,12 +146,7 @@ WebhookServer::WebhookServer(Receiver& receiver, metrics::Registry& registry, si
   };
   server.Post(kChangesPath, hook(Shape::kChanges));
   server.Post(kFormsPath, hook(Shape::kForms));
-  server.Get(kHealthPath, [](const httplib::Request&, httplib::Response& res) {
-    Send(res, JsonAnswer(200, Json{{"status", "ok"}}));
-  });
-  server.Get(kMetricsPath, [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(registry_.RenderText(), "text/plain; version=0.0.4");
-  });
+  serving_.ServeHealthAndMetrics(registry_);
   // Requests no handler took, and httplib's own refusals (413 for a body
   // over the limit, 400 for a bad request line), answered in JSON.
   server.set_error_handler([max_body_bytes](const httplib::Request& req, httplib::Response& res) {

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "core/config/config.h"
+#include "core/metrics/metrics.h"
 
 namespace accord::api {
 namespace {
@@ -92,6 +93,15 @@ void ServerThread::Start(const std::string& host, int port, std::string_view wha
     throw std::runtime_error(std::string(what) + " on " + address + " stopped as it started");
   }
   spdlog::info("serving {} on http://{}", what, FormatAddress(host, port_));
+}
+
+void ServerThread::ServeHealthAndMetrics(const metrics::Registry& registry) {
+  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"status":"ok"})", "application/json");
+  });
+  server_->Get("/metrics", [&registry](const httplib::Request&, httplib::Response& res) {
+    res.set_content(registry.RenderText(), "text/plain; version=0.0.4");
+  });
 }
 
 void ServerThread::AnswerExceptionsWith(

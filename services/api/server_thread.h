@@ -11,6 +11,10 @@ class Server;
 struct Response;
 }  // namespace httplib
 
+namespace accord::metrics {
+class Registry;
+}
+
 namespace accord::api {
 
 // "host:port" as in project.http_listen: "127.0.0.1:8080", "[::1]:8080",
@@ -32,6 +36,11 @@ class ServerThread {
   ServerThread& operator=(const ServerThread&) = delete;
 
   httplib::Server& server() { return *server_; }
+
+  // GET /healthz answers {"status":"ok"} while the process serves, GET
+  // /metrics the registry in Prometheus text format; `registry` must outlive
+  // the server.
+  void ServeHealthAndMetrics(const metrics::Registry& registry);
 
   // An exception escaping a handler is answered with status 500 through
   // `answer`, given "internal error: <what it said>".

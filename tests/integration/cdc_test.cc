@@ -1,6 +1,7 @@
 // Change data capture from a real PostgreSQL (the postgres ctest fixture,
 // wal_level=logical) through the real broker.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <libpq-fe.h>
 #include <signal.h>
 
@@ -63,7 +64,9 @@ struct SalesDatabase {
             "--delete-mapping",
             schema + ".deals=postgres-deals-deleted",
             "--ledger",
-            dir / "ledger"};
+            dir / "ledger",
+            "--http-listen",
+            "127.0.0.1:0"};
   }
   std::string schema;
 };
@@ -108,6 +111,18 @@ TEST(Cdc, InsertsUpdatesAndDeletesArriveInCommitOrder) {
   Sql("DELETE FROM " + s + ".contacts WHERE id = 1");
 
   auto events = AwaitEvents(topics, 6);
+  // Operators see the same in the connector's metrics.
+  httplib::Client client("127.0.0.1", ServedPort(connector, "CDC health and metrics"));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto metrics = client.Get("/metrics");
+        return metrics && metrics->status == 200 &&
+               metrics->body.find("accord_connector_events_total{connector=\"cdc-" + s +
+                                  "\",outcome=\"published\"} 6") != std::string::npos;
+      },
+      std::chrono::seconds(10)))
+      << client.Get("/metrics")->body;
+  EXPECT_EQ(client.Get("/healthz")->status, 200);
   connector.Kill(SIGTERM);
   EXPECT_EQ(connector.Wait(), 0) << connector.Stderr();
   ASSERT_EQ(events.size(), 6u);

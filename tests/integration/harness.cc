@@ -241,6 +241,14 @@ std::vector<v1::Event> ReadTopic(const std::string& topic) {
   return events;
 }
 
+int ServedPort(const AccordProcess& process, const std::string& what) {
+  const std::string log = process.Stderr();
+  const std::string marker = "serving " + what + " on http://127.0.0.1:";
+  auto at = log.find(marker);
+  if (at == std::string::npos) return 0;
+  return std::atoi(log.c_str() + at + marker.size());
+}
+
 bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!condition()) {

@@ -68,6 +68,10 @@ class AccordProcess {
   TempDir output_;
 };
 
+// The port a running `accord` logged it serves `what` on ("serving <what> on
+// http://127.0.0.1:<port>", as with a listen address of port 0); 0 until then.
+int ServedPort(const AccordProcess& process, const std::string& what);
+
 // Runs `accord` to completion; returns exit code and output.
 struct RunResult {
   int exit_code;

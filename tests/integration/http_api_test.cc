@@ -5,20 +5,11 @@
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "tests/integration/harness.h"
 
 namespace accord::testing {
 namespace {
-
-// The port the projection logged it serves on ("127.0.0.1:0" picks a free one).
-int ServedPort(const AccordProcess& process) {
-  static const std::regex kServing("serving the HTTP API on http://127\\.0\\.0\\.1:([0-9]+)");
-  std::smatch match;
-  std::string log = process.Stderr();
-  return std::regex_search(log, match, kServing) ? std::stoi(match[1]) : 0;
-}
 
 TEST(HttpApi, RunningProjectionAnswersQueries) {
   auto topics = CreateTopics("http", 3);
@@ -34,8 +25,9 @@ TEST(HttpApi, RunningProjectionAnswersQueries) {
   TempDir dir;
   AccordProcess projector({"project", "--db", dir / "state"}, topics.prefix);
   int port = 0;
-  ASSERT_TRUE(WaitUntil([&] { return (port = ServedPort(projector)) > 0 || !projector.Running(); },
-                        std::chrono::seconds(60)))
+  ASSERT_TRUE(WaitUntil(
+      [&] { return (port = ServedPort(projector, "the HTTP API")) > 0 || !projector.Running(); },
+      std::chrono::seconds(60)))
       << projector.Stderr();
   ASSERT_GT(port, 0) << projector.Stderr();
   httplib::Client client("127.0.0.1", port);

@@ -12,7 +12,6 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -39,12 +38,9 @@ class WebhookProcess {
  public:
   WebhookProcess(const std::string& topic_prefix, std::map<std::string, std::string> env = {})
       : process_({"webhook", "--listen", "127.0.0.1:0"}, topic_prefix, WithSecret(std::move(env))) {
-    static const std::regex kServing("serving webhooks on http://127\\.0\\.0\\.1:([0-9]+)");
     WaitUntil(
         [&] {
-          std::smatch match;
-          std::string log = process_.Stderr();
-          if (std::regex_search(log, match, kServing)) port_ = std::stoi(match[1]);
+          port_ = ServedPort(process_, "webhooks");
           return port_ > 0 || !process_.Running();
         },
         60s);

@@ -90,6 +90,14 @@ project:
   EXPECT_EQ(config.project.http_listen, "127.0.0.1:9191");
 }
 
+// The example configuration the README points at loads as it is.
+TEST_F(ConfigTest, TheShippedExampleLoads) {
+  AppConfig config = Load(std::string(ACCORD_SOURCE_DIR) + "/deploy/local/accord.yaml", Env());
+  EXPECT_EQ(config.kafka.bootstrap_servers, "127.0.0.1:9092");
+  EXPECT_EQ(config.project.http_listen, "127.0.0.1:8080");
+  EXPECT_EQ(config.webhook.listen, "127.0.0.1:8090");
+}
+
 TEST_F(ConfigTest, EmptyFileAndEmptySectionsKeepDefaults) {
   EXPECT_EQ(LoadText("").store.path, "var/state");
   EXPECT_EQ(LoadText("kafka:\nstore:\n").kafka.topic_prefix, "accord");

@@ -146,7 +146,9 @@ TEST(Pgoutput, FramesAndPositions) {
   EXPECT_EQ(std::get<Keepalive>(keepalive).wal_end, 0x16B374D848u);
   EXPECT_TRUE(std::get<Keepalive>(keepalive).reply_requested);
 
-  auto data = DecodeCopyData(Bytes().Byte('w').Int(10, 8).Int(20, 8).Int(0, 8).str() + Begin());
+  // The decoded message is a view into the frame, which must outlive it.
+  const std::string frame = Bytes().Byte('w').Int(10, 8).Int(20, 8).Int(0, 8).str() + Begin();
+  auto data = DecodeCopyData(frame);
   ASSERT_TRUE(std::holds_alternative<XLogData>(data));
   EXPECT_EQ(std::get<XLogData>(data).wal_start, 10u);
   EXPECT_EQ(std::get<XLogData>(data).data, Begin());

@@ -29,7 +29,7 @@ std::optional<uint64_t> ParseLsn(std::string_view text);
 struct XLogData {
   uint64_t wal_start = 0;
   uint64_t wal_end = 0;
-  std::string_view data;  // one pgoutput message
+  std::string_view data;  // one pgoutput message, a view into the decoded frame
 };
 struct Keepalive {
   uint64_t wal_end = 0;

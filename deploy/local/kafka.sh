@@ -82,8 +82,8 @@ EOF
 die() { echo "kafka.sh: error: $*" >&2; exit 1; }
 log() { echo "kafka.sh: $*" >&2; }
 
-is_posint() { [[ "$1" =~ ^[1-9][0-9]{0,8}$ ]]; }
-is_port() { is_posint "$1" && (("$1" < 65536)); }
+# shellcheck source=deploy/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 validate_env() {
   is_port "$PORT" || die "ACCORD_KAFKA_PORT must be a port number, got '$PORT'"
@@ -121,8 +121,6 @@ init_paths() {
 # Tooling: java and mvn
 # ---------------------------------------------------------------------------
 
-# shellcheck source=deploy/local/apt-install.sh
-source "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
 
 JAVA=""
 find_java() {

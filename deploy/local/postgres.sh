@@ -83,8 +83,8 @@ EOF
 die() { echo "postgres.sh: error: $*" >&2; exit 1; }
 log() { echo "postgres.sh: $*" >&2; }
 
-is_posint() { [[ "$1" =~ ^[1-9][0-9]{0,8}$ ]]; }
-is_port() { is_posint "$1" && (("$1" < 65536)); }
+# shellcheck source=deploy/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 validate_env() {
   is_port "$PORT" || die "ACCORD_PG_PORT must be a port number, got '$PORT'"
@@ -107,8 +107,6 @@ init_paths() {
 # Tooling and the user the server runs as
 # ---------------------------------------------------------------------------
 
-# shellcheck source=deploy/local/apt-install.sh
-source "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
 
 ensure_client() {
   [[ -x "$PG_BIN/psql" && -x "$PG_BIN/pg_isready" ]] && return 0

@@ -30,8 +30,13 @@ const std::set<std::string>& ConnectorPayloads() {
   static const std::set<std::string> kPayloads = {
       "customer_upserted",   "customer_erased",     "consent_changed", "campaign_upserted",
       "campaign_engagement", "lead_status_changed", "lead_decision",   "deal_upserted",
-      "activity_logged",     "order_placed",        "support_ticket"};
+      "activity_logged",     "order_placed",        "support_ticket",  "account_upserted"};
   return kPayloads;
+}
+
+// Campaign and account definitions describe no person.
+bool NamesCustomer(const std::string& payload) {
+  return payload != "campaign_upserted" && payload != "account_upserted";
 }
 
 const std::map<std::string, Type>& TypeNames() {
@@ -382,11 +387,11 @@ class MappingParser {
           Fail(entry.first, "unknown key " + Quoted(key) + " in customer: (email, record)");
         }
       }
-      if (payload == "campaign_upserted")
-        Fail(Key("customer"), "campaign definitions belong to no customer; remove customer:");
+      if (!NamesCustomer(payload))
+        Fail(Key("customer"), payload + " events belong to no customer; remove customer:");
       return;
     }
-    if (payload != "customer_upserted" && payload != "campaign_upserted")
+    if (payload != "customer_upserted" && NamesCustomer(payload))
       Fail(root, "missing customer: (email: or record:), which tells whose event it is");
   }
 
@@ -426,6 +431,10 @@ Mapping Mapping::Parse(std::string_view yaml, const std::string& name) {
 
 bool Mapping::ForCampaignsTopic() const {
   return payload_->name() == "campaign_upserted";
+}
+
+bool Mapping::NamesCustomer() const {
+  return accord::connectors::NamesCustomer(payload_->name());
 }
 
 std::vector<size_t> Mapping::BindHeader(const std::vector<std::string>& header) const {
@@ -602,11 +611,10 @@ Mapping::Result Mapping::Map(const Values& values, int64_t default_occurred_at_m
   for (const auto& rule : fields_)
     if (!SetField(event, rule, values, result)) return result;
   // The payload's own id is the record's unless mapped otherwise.
-  static const std::map<std::string, std::string> kOwnIds = {{"deal_upserted", "deal_id"},
-                                                             {"campaign_upserted", "campaign_id"},
-                                                             {"activity_logged", "activity_id"},
-                                                             {"order_placed", "order_id"},
-                                                             {"support_ticket", "ticket_id"}};
+  static const std::map<std::string, std::string> kOwnIds = {
+      {"deal_upserted", "deal_id"},       {"campaign_upserted", "campaign_id"},
+      {"account_upserted", "account_id"}, {"activity_logged", "activity_id"},
+      {"order_placed", "order_id"},       {"support_ticket", "ticket_id"}};
   if (auto own = kOwnIds.find(payload_->name()); own != kOwnIds.end()) {
     const auto* id_field = payload->GetDescriptor()->FindFieldByName(own->second);
     if (payload->GetReflection()->GetString(*payload, id_field).empty())
@@ -646,7 +654,7 @@ Mapping::Result Mapping::Map(const Values& values, int64_t default_occurred_at_m
   }
   if (!customer_key && customer_email_ && !customer_record_ && !Text(*customer_email_, values))
     return reject(*customer_email_, "customer", "empty, but it names the customer");
-  if (!customer_key && !ForCampaignsTopic())
+  if (!customer_key && NamesCustomer())
     return reject(customer_email_    ? *customer_email_
                   : customer_record_ ? *customer_record_
                                      : record_id_,

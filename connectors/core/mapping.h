@@ -46,6 +46,9 @@ class Mapping {
   const ReadDefaults& read() const { return read_; }
   // campaign definitions go to the campaigns topic, the rest to the events topic.
   bool ForCampaignsTopic() const;
+  // False for campaign and account definitions, whose events have no
+  // customer key.
+  bool NamesCustomer() const;
 
   // Every column the mapping reads: a CSV header name, or a dotted path into a
   // JSON object ("properties.email"). Readers hand Map() one value per

@@ -137,7 +137,7 @@ TEST(MappingLoad, UnknownTopLevelKey) {
 TEST(MappingLoad, UnknownEventListsTheEventsConnectorsMayPublish) {
   ExpectRefused(Yaml({"source_system: {value: crm}", "record_id: id", "event: contact_upserted"}),
                 3,
-                "unknown event \"contact_upserted\" (one of: activity_logged, "
+                "unknown event \"contact_upserted\" (one of: account_upserted, activity_logged, "
                 "campaign_engagement, campaign_upserted, consent_changed, customer_erased, "
                 "customer_upserted, deal_upserted, lead_decision, lead_status_changed, "
                 "order_placed, support_ticket)");
@@ -155,7 +155,7 @@ TEST(MappingLoad, UnknownPayloadFieldListsTheKnownFields) {
                 6,
                 "no field \"surname\" in customer_upserted (fields: email, first_name, "
                 "last_name, company, job_title, phone, city, country, lifecycle_stage, "
-                "linked_source_ids)");
+                "linked_source_ids, account_id)");
 }
 
 TEST(MappingLoad, TypeThatDoesNotFitTheField) {
@@ -327,10 +327,13 @@ TEST(MappingLoad, MissingCustomerForCustomerEvents) {
       Parse(Yaml({"event: campaign_upserted", "source_system: {value: crm}", "record_id: id"})));
 }
 
-TEST(MappingLoad, CustomerOnCampaignDefinitions) {
+TEST(MappingLoad, CustomerOnCampaignOrAccountDefinitions) {
   ExpectRefused(Yaml({"event: campaign_upserted", "source_system: {value: crm}", "record_id: id",
                       "customer: {email: owner}"}),
-                4, "campaign definitions belong to no customer; remove customer:");
+                4, "campaign_upserted events belong to no customer; remove customer:");
+  ExpectRefused(Yaml({"event: account_upserted", "source_system: {value: crm}", "record_id: id",
+                      "customer: {email: owner}"}),
+                4, "account_upserted events belong to no customer; remove customer:");
 }
 
 TEST(MappingLoad, CustomerRulesAreChecked) {

@@ -93,6 +93,8 @@ Topics::Topics(std::string_view prefix)
 
 std::string MessageKey(const v1::Event& event) {
   if (event.has_campaign_upserted()) return "campaign:" + event.campaign_upserted().campaign_id();
+  if (event.has_account_upserted())
+    return "account:" + event.source_system() + ":" + event.account_upserted().account_id();
   if (event.has_campaign_effectiveness())
     return "campaign:" + event.campaign_effectiveness().campaign_id();
   return event.customer_key();
@@ -129,6 +131,9 @@ std::string ValidateEvent(const v1::Event& event) {
     case v1::Event::kCampaignEffectiveness:
       if (event.campaign_effectiveness().campaign_id().empty())
         return "campaign without campaign_id";
+      return "";
+    case v1::Event::kAccountUpserted:
+      if (event.account_upserted().account_id().empty()) return "account without account_id";
       return "";
     case v1::Event::kIdentityClaimed:
       if (!UsableIdentityKey(event.identity_claimed().holder_key()))

@@ -55,7 +55,8 @@ struct Topics {
 };
 
 // The Kafka message key for an event: campaign definitions are keyed by
-// campaign, everything else by the customer key, so that all events about one
+// campaign, accounts by "account:<system>:<account id>", everything else by
+// the customer key, so that all events about one
 // customer land in one partition (the producer uses the murmur2 partitioner,
 // as Java clients do, so every client agrees on the partition).
 std::string MessageKey(const v1::Event& event);

@@ -201,11 +201,22 @@ TEST(StageNames, EngagementKindRoundTrip) {
   EXPECT_EQ(ParseEngagementKind("attended"), std::nullopt);
 }
 
-TEST(MessageKey, CampaignsByCampaignOthersByCustomer) {
+TEST(MessageKey, CampaignsByCampaignAccountsByAccountOthersByCustomer) {
   v1::Event event = ValidUpsert();
   EXPECT_EQ(MessageKey(event), "email:anna@corp.de");
   event.mutable_campaign_upserted()->set_campaign_id("spring-25");
   EXPECT_EQ(MessageKey(event), "campaign:spring-25");
+  event.mutable_account_upserted()->set_account_id("001A");
+  EXPECT_EQ(MessageKey(event), "account:" + event.source_system() + ":001A");
+}
+
+TEST(ValidateEvent, AccountsNeedAnIdButNoCustomer) {
+  v1::Event event = ValidUpsert();
+  event.clear_customer_key();
+  event.mutable_account_upserted()->set_name("Krüger & Lang");
+  EXPECT_EQ(ValidateEvent(event), "account without account_id");
+  event.mutable_account_upserted()->set_account_id("001A");
+  EXPECT_EQ(ValidateEvent(event), "");
 }
 
 TEST(Topics, PrefixedNames) {

@@ -250,6 +250,9 @@ class Folder {
       case v1::Event::kCampaignUpserted:
         FoldCampaign();
         break;
+      case v1::Event::kAccountUpserted:
+        FoldAccount();
+        break;
       case v1::Event::kIdentityClaimed:
         FoldClaim();
         break;
@@ -327,6 +330,33 @@ class Folder {
     campaign.set_source_version(event_.source_version());
     campaign.set_updated_at_ms(event_.occurred_at_ms());
     Put(Table::kCampaigns, payload.campaign_id(), campaign);
+  }
+
+  // Each field an update carries replaces the stored one, unless an older
+  // version of the account arrives late: that stays in the history only.
+  void FoldAccount() {
+    const auto& payload = event_.account_upserted();
+    const std::string account_key = event_.source_system() + ":" + payload.account_id();
+    auto account = Load<state::v1::AccountState>(state_, Table::kAccounts, account_key)
+                       .value_or(state::v1::AccountState());
+    if (!account.account_key().empty() &&
+        std::forward_as_tuple(event_.source_version(), event_.occurred_at_ms()) <
+            std::forward_as_tuple(account.source_version(), account.updated_at_ms()))
+      return;
+    if (account.account_key().empty()) {
+      account.set_account_key(account_key);
+      account.set_created_at_ms(event_.occurred_at_ms());
+    }
+    if (payload.has_name()) account.set_name(payload.name());
+    if (payload.has_domain()) account.set_domain(payload.domain());
+    if (payload.has_industry()) account.set_industry(payload.industry());
+    if (payload.has_employees()) account.set_employees(payload.employees());
+    if (payload.has_annual_revenue()) *account.mutable_annual_revenue() = payload.annual_revenue();
+    if (payload.has_country()) account.set_country(payload.country());
+    if (payload.has_city()) account.set_city(payload.city());
+    account.set_source_version(event_.source_version());
+    account.set_updated_at_ms(event_.occurred_at_ms());
+    Put(Table::kAccounts, account_key, account);
   }
 
   // Identity keys this event asserts belong to one customer. A forwarded
@@ -667,6 +697,9 @@ class Folder {
     offer("phone", upsert.has_phone(), upsert.phone());
     offer("city", upsert.has_city(), upsert.city());
     offer("country", upsert.has_country(), upsert.country());
+    // Account ids are only unique within their system.
+    offer("account", !upsert.account_id().empty(),
+          event_.source_system() + ":" + upsert.account_id());
     OfferLifecycle(customer, upsert.lifecycle_stage());
   }
 

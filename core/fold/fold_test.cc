@@ -16,6 +16,7 @@
 namespace accord::fold {
 namespace {
 
+using state::v1::AccountState;
 using state::v1::CampaignState;
 using state::v1::CampaignStats;
 using state::v1::CustomerState;
@@ -413,6 +414,39 @@ TEST_F(FoldTest, CampaignVersionGuard) {
   EXPECT_EQ(campaign.name(), "Spring C");
   EXPECT_EQ(campaign.source_version(), 3u);
   EXPECT_TRUE(state_.Rows(Table::kCustomers).empty());
+}
+
+TEST_F(FoldTest, AccountUpdatesMergeFieldsAndNeverGoBackInVersion) {
+  Outcome created = Fold(Account({.version = 2, .name = "Krüger & Lang", .employees = 40}));
+  EXPECT_EQ(created.verdict, Verdict::kApplied);
+  EXPECT_EQ(created.customer_id, "");
+  // A change notification carrying one field leaves the others alone.
+  Fold(Account({.version = 3, .at_ms = kT0 + kMinute, .industry = "Steuerberatung"}));
+  // A late, older version is history only.
+  Outcome stale = Fold(Account({.version = 1, .at_ms = kT0 + 2 * kMinute, .name = "K&L alt"}));
+  ASSERT_EQ(stale.changes.size(), 1u);
+  EXPECT_EQ(stale.changes[0].table, Table::kEvents);
+
+  AccountState account = Row<AccountState>(Table::kAccounts, "crm:001A");
+  EXPECT_EQ(account.account_key(), "crm:001A");
+  EXPECT_EQ(account.name(), "Krüger & Lang");
+  EXPECT_EQ(account.industry(), "Steuerberatung");
+  EXPECT_EQ(account.employees(), 40u);
+  EXPECT_EQ(account.source_version(), 3u);
+  EXPECT_EQ(account.created_at_ms(), kT0);
+  EXPECT_EQ(account.updated_at_ms(), kT0 + kMinute);
+  EXPECT_TRUE(state_.Rows(Table::kCustomers).empty());
+}
+
+TEST_F(FoldTest, ContactNamesItsAccountInItsOwnSystem) {
+  Outcome contact = Fold(Contact({.system = "crm",
+                                  .record = "003B",
+                                  .email = "n.fischer@kl-steuer.de",
+                                  .account_id = "001A"}));
+  FieldValue account = Field(Customer(contact.customer_id), "account");
+  EXPECT_EQ(account.value(), "crm:001A");
+  EXPECT_EQ(account.source_system(), "crm");
+  EXPECT_EQ(account.source_record_id(), "003B");
 }
 
 TEST_F(FoldTest, EngagementCountsPerCampaignAndCustomer) {

@@ -26,6 +26,8 @@ std::string_view TableName(Table table) {
       return "claims";
     case Table::kActivity:
       return "activity";
+    case Table::kAccounts:
+      return "accounts";
   }
   return "unknown";
 }

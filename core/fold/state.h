@@ -20,11 +20,13 @@ enum class Table : int {
   kFunnel,         // "current/<stage>" and "entered/<stage>" -> count, decimal
   kClaims,         // identity key -> home key of the customer (in any shard) holding it
   kActivity,       // customer id -> state.v1.CustomerActivity (the counters of a live customer)
+  kAccounts,       // "<system>:<account id>" -> state.v1.AccountState
 };
-inline constexpr int kTableCount = 10;
-inline constexpr Table kAllTables[] = {
-    Table::kCustomers, Table::kIdentity, Table::kDeals,  Table::kCampaigns, Table::kCampaignStats,
-    Table::kEvents,    Table::kTimeline, Table::kFunnel, Table::kClaims,    Table::kActivity};
+inline constexpr int kTableCount = 11;
+inline constexpr Table kAllTables[] = {Table::kCustomers, Table::kIdentity,      Table::kDeals,
+                                       Table::kCampaigns, Table::kCampaignStats, Table::kEvents,
+                                       Table::kTimeline,  Table::kFunnel,        Table::kClaims,
+                                       Table::kActivity,  Table::kAccounts};
 
 std::string_view TableName(Table table);
 

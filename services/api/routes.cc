@@ -21,6 +21,7 @@ using Json = nlohmann::ordered_json;
 constexpr std::string_view kCustomers = "/v1/customers";
 constexpr std::string_view kDeals = "/v1/deals/";
 constexpr std::string_view kCampaigns = "/v1/campaigns/";
+constexpr std::string_view kAccounts = "/v1/accounts/";
 constexpr std::string_view kTimelineSuffix = "/timeline";
 
 Response JsonResponse(int status, const Json& body) {
@@ -71,11 +72,11 @@ std::optional<uint64_t> ParsePositive(std::string_view text) {
 }
 
 Response NoSuchPath(std::string_view path) {
-  return ErrorResponse(
-      404, "no such path: " + std::string(path) +
-               " (endpoints: /v1/customers/{id}, /v1/customers?email=, "
-               "/v1/customers/{id}/timeline, /v1/deals/{system}:{deal id}, /v1/campaigns/{id}, "
-               "/v1/funnel, /healthz, /readyz, /metrics)");
+  return ErrorResponse(404, "no such path: " + std::string(path) +
+                                " (endpoints: /v1/customers/{id}, /v1/customers?email=, "
+                                "/v1/customers/{id}/timeline, /v1/deals/{system}:{deal id}, "
+                                "/v1/accounts/{system}:{account id}, /v1/campaigns/{id}, "
+                                "/v1/funnel, /healthz, /readyz, /metrics)");
 }
 
 Json CustomerWithDeals(const query::StateQuery& query,
@@ -144,6 +145,8 @@ Response Routes::Dispatch(std::string_view path, const Params& params) const {
     return DealByKey(std::string(path.substr(kDeals.size())), params);
   if (path.starts_with(kCampaigns) && path.size() > kCampaigns.size())
     return Campaign(std::string(path.substr(kCampaigns.size())), params);
+  if (path.starts_with(kAccounts) && path.size() > kAccounts.size())
+    return AccountByKey(std::string(path.substr(kAccounts.size())), params);
   return NoSuchPath(path);
 }
 
@@ -206,6 +209,19 @@ Response Routes::Timeline(const std::string& id, const Params& params) const {
               {"total", items.size()},
               {"entries", std::move(entries)}};
   return JsonResponse(200, out);
+}
+
+Response Routes::AccountByKey(const std::string& key, const Params& params) const {
+  if (auto bad = CheckParams(params, {})) return *bad;
+  auto account = query::StateQuery(store_).AccountByKey(key);
+  if (!account) {
+    return ErrorResponse(
+        404, "no account with id " + key +
+                 (key.find(':') == std::string::npos
+                      ? " (account ids are \"<system>:<account id>\", e.g. crm:001A000001)"
+                      : ""));
+  }
+  return JsonResponse(200, query::AccountJson(*account));
 }
 
 Response Routes::DealByKey(const std::string& key, const Params& params) const {

@@ -56,6 +56,7 @@ class Routes {
   Response CustomerByEmail(const Params& params) const;
   Response Timeline(const std::string& id, const Params& params) const;
   Response DealByKey(const std::string& key, const Params& params) const;
+  Response AccountByKey(const std::string& key, const Params& params) const;
   Response Campaign(const std::string& id, const Params& params) const;
   Response Funnel(const Params& params) const;
 

@@ -69,6 +69,9 @@ class RoutesTest : public ::testing::Test {
          Engagement("e3", kT0, "bernd@firma.de", "spring", v1::ENGAGEMENT_KIND_CLICKED),
          Engagement("e4", kT0, "dora@firma.de", "ghost", v1::ENGAGEMENT_KIND_SENT),
          Deal("D-2", 1, kT0, "bernd@firma.de", v1::DEAL_STAGE_CLOSED_WON, 990000)});
+    // The same account in two shards: its newer version wins.
+    builder_->Fold("events", 2, {Account("001A", 2, kT0 + kMinute, "Krüger & Lang", 48)});
+    builder_->Fold("events", 3, {Account("001A", 1, kT0, "Krüger (alt)", 40)});
     builder_->Fold("campaigns", 0, {Campaign("spring", 2, kT0 + kMinute, "Spring 2025")});
     builder_->Fold(
         "campaigns", 1,
@@ -226,6 +229,19 @@ TEST_F(RoutesTest, UnknownDealIs404) {
   ExpectError(404, "/v1/deals/crm:D-404", {}, "no deal with id crm:D-404");
   ExpectError(404, "/v1/deals/D-1", {}, "<system>:<deal id>");
   ExpectError(400, "/v1/deals/crm:D-1", {{"x", "1"}}, "unknown parameter");
+}
+
+TEST_F(RoutesTest, AccountByKeyIsItsNewestVersionAcrossShards) {
+  Json body = Expect(200, "/v1/accounts/crm:001A");
+  EXPECT_EQ(body["id"], "crm:001A");
+  EXPECT_EQ(body["name"], "Krüger & Lang");
+  EXPECT_EQ(body["employees"], 48);
+  EXPECT_EQ(body["annual_revenue"]["currency"], "EUR");
+  EXPECT_FALSE(body.contains("industry")) << "never filled, so left out";
+  EXPECT_EQ(body["updated_at"], "2025-03-14T09:31:00.000Z");
+  ExpectError(404, "/v1/accounts/crm:404", {}, "no account with id crm:404");
+  ExpectError(404, "/v1/accounts/001A", {}, "<system>:<account id>");
+  ExpectError(400, "/v1/accounts/crm:001A", {{"x", "1"}}, "unknown parameter");
 }
 
 TEST_F(RoutesTest, CampaignCountsAreSummedOverShards) {

@@ -56,7 +56,7 @@ void QueryCustomer(const QueryOptions& options, cli::Context& context) {
 void QuerySummary(const QueryOptions& options, cli::Context& context) {
   auto store = OpenStore(options.db, context);
   uint64_t customers = 0, merged_away = 0, with_several_sources = 0, events = 0, deals = 0,
-           campaigns = 0;
+           accounts = 0, campaigns = 0;
   std::map<std::string, uint64_t> by_stage;
   nlohmann::ordered_json sample = nlohmann::ordered_json::array();
   store->Scan(fold::Table::kCustomers, [&](std::string_view key, std::string_view value) {
@@ -88,6 +88,7 @@ void QuerySummary(const QueryOptions& options, cli::Context& context) {
     return true;
   });
   store->Scan(fold::Table::kDeals, [&](auto, auto) { return ++deals, true; });
+  store->Scan(fold::Table::kAccounts, [&](auto, auto) { return ++accounts, true; });
   store->Scan(fold::Table::kCampaigns, [&](auto, auto) { return ++campaigns, true; });
   nlohmann::ordered_json offsets = nlohmann::ordered_json::object();
   for (const auto& offset : store->AllOffsets())
@@ -99,6 +100,7 @@ void QuerySummary(const QueryOptions& options, cli::Context& context) {
                                 {"events_forwarded", forwarded},
                                 {"identity_events", identity_events},
                                 {"deals", deals},
+                                {"accounts", accounts},
                                 {"campaigns", campaigns},
                                 {"lifecycle_stages", by_stage},
                                 {"next_offsets", offsets},

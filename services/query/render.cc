@@ -76,6 +76,22 @@ nlohmann::ordered_json DealJson(const state::v1::DealState& deal) {
   return out;
 }
 
+nlohmann::ordered_json AccountJson(const state::v1::AccountState& account) {
+  nlohmann::ordered_json out = {{"id", account.account_key()}, {"name", account.name()}};
+  auto text = [&](const char* name, const std::string& value) {
+    if (!value.empty()) out[name] = value;
+  };
+  text("domain", account.domain());
+  text("industry", account.industry());
+  if (account.employees()) out["employees"] = account.employees();
+  if (account.has_annual_revenue()) out["annual_revenue"] = MoneyJson(account.annual_revenue());
+  text("country", account.country());
+  text("city", account.city());
+  out["created_at"] = FormatIsoTimestampMs(account.created_at_ms());
+  out["updated_at"] = FormatIsoTimestampMs(account.updated_at_ms());
+  return out;
+}
+
 nlohmann::ordered_json TimelineEntryJson(const state::v1::TimelineEntry& entry,
                                          const std::string& customer_id) {
   return {{"occurred_at", FormatIsoTimestampMs(entry.occurred_at_ms())},

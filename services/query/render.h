@@ -16,6 +16,8 @@ namespace accord::query {
 // it came from.
 nlohmann::ordered_json CustomerJson(const state::v1::CustomerState& customer);
 nlohmann::ordered_json DealJson(const state::v1::DealState& deal);
+// Fields the source never filled are left out.
+nlohmann::ordered_json AccountJson(const state::v1::AccountState& account);
 
 // One timeline entry; `customer_id` is the customer whose timeline recorded
 // it (the customer asked for, or one merged into it).

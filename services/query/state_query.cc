@@ -95,39 +95,46 @@ std::vector<StateQuery::TimelineItem> StateQuery::TimelineOf(const Customer& cus
   return items;
 }
 
-std::optional<StateQuery::Deal> StateQuery::DealByKey(const std::string& deal_key) const {
-  std::optional<Deal> newest;
+template <typename Record>
+std::optional<std::pair<std::string, Record>> StateQuery::NewestInShards(
+    fold::Table table, const std::string& key) const {
+  std::optional<std::pair<std::string, Record>> newest;
   for (const auto& shard : shards_) {
-    auto bytes = store_.Get(fold::Table::kDeals, shard + deal_key);
+    auto bytes = store_.Get(table, shard + key);
     if (!bytes) continue;
-    auto deal =
-        fold::DecodeState<state::v1::DealState>(*bytes, fold::Table::kDeals, shard + deal_key);
+    auto record = fold::DecodeState<Record>(*bytes, table, shard + key);
     if (newest &&
-        std::forward_as_tuple(deal.source_version(), deal.updated_at_ms()) <=
-            std::forward_as_tuple(newest->state.source_version(), newest->state.updated_at_ms()))
+        std::forward_as_tuple(record.source_version(), record.updated_at_ms()) <=
+            std::forward_as_tuple(newest->second.source_version(), newest->second.updated_at_ms()))
       continue;
-    newest = Deal{shard, std::move(deal), ""};
-  }
-  if (newest) {
-    auto owner = Resolve(newest->shard, newest->state.customer_id());
-    if (owner) newest->customer_id = owner->state.customer_id();
+    newest.emplace(shard, std::move(record));
   }
   return newest;
 }
 
+std::optional<StateQuery::Deal> StateQuery::DealByKey(const std::string& deal_key) const {
+  auto newest = NewestInShards<state::v1::DealState>(fold::Table::kDeals, deal_key);
+  if (!newest) return std::nullopt;
+  Deal deal{newest->first, std::move(newest->second), ""};
+  if (auto owner = Resolve(deal.shard, deal.state.customer_id()))
+    deal.customer_id = owner->state.customer_id();
+  return deal;
+}
+
+std::optional<state::v1::AccountState> StateQuery::AccountByKey(
+    const std::string& account_key) const {
+  auto newest = NewestInShards<state::v1::AccountState>(fold::Table::kAccounts, account_key);
+  if (!newest) return std::nullopt;
+  return std::move(newest->second);
+}
+
 std::optional<StateQuery::Campaign> StateQuery::CampaignById(const std::string& campaign_id) const {
   Campaign campaign;
+  if (auto definition =
+          NewestInShards<state::v1::CampaignState>(fold::Table::kCampaigns, campaign_id))
+    campaign.definition = std::move(definition->second);
   for (const auto& shard : shards_) {
     const std::string key = shard + campaign_id;
-    if (auto bytes = store_.Get(fold::Table::kCampaigns, key)) {
-      auto definition =
-          fold::DecodeState<state::v1::CampaignState>(*bytes, fold::Table::kCampaigns, key);
-      if (!campaign.definition ||
-          std::forward_as_tuple(definition.source_version(), definition.updated_at_ms()) >
-              std::forward_as_tuple(campaign.definition->source_version(),
-                                    campaign.definition->updated_at_ms()))
-        campaign.definition = std::move(definition);
-    }
     if (auto bytes = store_.Get(fold::Table::kCampaignStats, key)) {
       auto stats =
           fold::DecodeState<state::v1::CampaignStats>(*bytes, fold::Table::kCampaignStats, key);

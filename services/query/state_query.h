@@ -56,6 +56,9 @@ class StateQuery {
   // key moved to another partition) is taken where it is newest.
   std::optional<Deal> DealByKey(const std::string& deal_key) const;
 
+  // By "<system>:<account id>", newest across shards.
+  std::optional<state::v1::AccountState> AccountByKey(const std::string& account_key) const;
+
   struct Campaign {
     // The definition, newest across shards; none when only engagements with
     // the campaign have been seen.
@@ -78,6 +81,11 @@ class StateQuery {
   const std::vector<std::string>& shards() const { return shards_; }
 
  private:
+  // The record under `key` in whichever shard holds its newest version (by
+  // source version, then update time), with that shard.
+  template <typename Record>
+  std::optional<std::pair<std::string, Record>> NewestInShards(fold::Table table,
+                                                               const std::string& key) const;
   std::optional<Customer> Resolve(std::string shard, std::string id) const;
   // The shard holding `identity_key` and the customer id it names there.
   std::optional<std::pair<std::string, std::string>> FindIdentity(

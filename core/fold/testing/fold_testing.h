@@ -83,6 +83,7 @@ struct ContactSpec {
   std::optional<std::string> company = std::nullopt;
   v1::LifecycleStage stage = v1::LIFECYCLE_STAGE_UNSPECIFIED;
   std::vector<std::string> linked = {};
+  std::optional<std::string> account_id = std::nullopt;
 };
 
 inline v1::Event Contact(const ContactSpec& spec) {
@@ -93,6 +94,7 @@ inline v1::Event Contact(const ContactSpec& spec) {
   if (spec.company) upsert->set_company(*spec.company);
   upsert->set_lifecycle_stage(spec.stage);
   for (const auto& id : spec.linked) upsert->add_linked_source_ids(id);
+  if (spec.account_id) upsert->set_account_id(*spec.account_id);
   event.set_customer_key(CustomerKey(spec.email.value_or(""), spec.system, spec.record));
   return Finish(std::move(event), spec.system, spec.record, spec.version, spec.at_ms);
 }
@@ -116,6 +118,26 @@ inline v1::Event Campaign(std::string_view id, uint64_t version, int64_t at_ms,
   event.mutable_campaign_upserted()->set_campaign_id(std::string(id));
   event.mutable_campaign_upserted()->set_name(std::string(name));
   return Finish(std::move(event), "marketing", id, version, at_ms);
+}
+
+// A CRM account update carrying only the fields given.
+struct AccountSpec {
+  std::string id = "001A";
+  uint64_t version = 1;
+  int64_t at_ms = kT0;
+  std::optional<std::string> name = std::nullopt;
+  std::optional<std::string> industry = std::nullopt;
+  std::optional<uint32_t> employees = std::nullopt;
+};
+
+inline v1::Event Account(const AccountSpec& spec) {
+  v1::Event event;
+  auto* account = event.mutable_account_upserted();
+  account->set_account_id(spec.id);
+  if (spec.name) account->set_name(*spec.name);
+  if (spec.industry) account->set_industry(*spec.industry);
+  if (spec.employees) account->set_employees(*spec.employees);
+  return Finish(std::move(event), "crm", spec.id, spec.version, spec.at_ms);
 }
 
 inline v1::Event Engagement(std::string_view record, int64_t at_ms, std::string_view email,

@@ -118,6 +118,18 @@ inline v1::Event Campaign(const std::string& id, uint64_t version, int64_t at_ms
   return Finish(std::move(event), "marketing", id, version, at_ms, "campaign:" + id);
 }
 
+inline v1::Event Account(const std::string& id, uint64_t version, int64_t at_ms,
+                         const std::string& name, uint32_t employees) {
+  v1::Event event;
+  auto* account = event.mutable_account_upserted();
+  account->set_account_id(id);
+  account->set_name(name);
+  account->set_employees(employees);
+  account->mutable_annual_revenue()->set_minor_units(610000000);
+  account->mutable_annual_revenue()->set_currency("EUR");
+  return Finish(std::move(event), "crm", id, version, at_ms, "");
+}
+
 // Folds batches of events into one store, as the projector would have
 // consumed them from (stream, partition).
 class StateBuilder {

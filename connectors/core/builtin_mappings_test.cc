@@ -28,14 +28,17 @@ const std::vector<std::string> kShipped = {"accord-campaigns",
                                            "accord-contacts",
                                            "accord-deals",
                                            "google-contacts",
+                                           "hubspot-companies",
                                            "hubspot-contacts",
                                            "hubspot-deals",
                                            "outlook-contacts",
                                            "outlook-contacts-de",
+                                           "postgres-accounts",
                                            "postgres-contacts",
                                            "postgres-contacts-deleted",
                                            "postgres-deals",
                                            "postgres-deals-deleted",
+                                           "salesforce-accounts",
                                            "salesforce-campaign-members",
                                            "salesforce-campaigns",
                                            "salesforce-contacts",
@@ -62,7 +65,7 @@ Mapping::Result MapRow(const Mapping& mapping, const Row& row) {
 struct Expected {
   std::string system;
   std::string record_id;
-  std::string customer_key;  // "" for campaign definitions
+  std::string customer_key;  // "" for campaign and account definitions
   int64_t occurred_at_ms;
   uint64_t version;
   std::string payload;  // the payload in protobuf text format
@@ -258,6 +261,7 @@ const Sample kSamples[] = {
       {"Create Date", "2024-11-02 10:00"},
       {"Last Modified Date", "2025-03-14 09:30"},
       {"Company Name", "Corp GmbH"},
+      {"Associated Company ID", "8801"},
       {"Job Title", "CMO"},
       {"City", "Berlin"},
       {"Country/Region", "Germany"},
@@ -266,6 +270,7 @@ const Sample kSamples[] = {
       R"pb(email: "anna.meier@corp.de"
            first_name: "Anna"
            last_name: "Meier"
+           account_id: "8801"
            company: "Corp GmbH"
            job_title: "CMO"
            phone: "+49 30 1234"
@@ -291,6 +296,7 @@ const Sample kSamples[] = {
       {"First Name", "Anna"},
       {"Last Name", "Meier"},
       {"Account Name", "Corp GmbH"},
+      {"Account ID", "0015g00000QrStU"},
       {"Title", "CMO"},
       {"Email", "anna.meier@corp.de"},
       {"Phone", "+49 30 1234"},
@@ -308,7 +314,8 @@ const Sample kSamples[] = {
            phone: "+49 30 1234"
            city: "Berlin"
            country: "Germany"
-           linked_source_ids: "marketing:501")pb"}},
+           linked_source_ids: "marketing:501"
+           account_id: "0015g00000QrStU")pb"}},
     {"salesforce-opportunities",
      {{"Opportunity ID", "0065g00000XyZ"},
       {"Opportunity Name", "Corp renewal"},
@@ -453,6 +460,7 @@ const Sample kSamples[] = {
       {"last_name", "Meier"},
       {"city", "Berlin"},
       {"lifecycle_stage", "sql"},
+      {"account_id", "3"},
       {"updated_by", "vertrieb"},
       {"_op", "update"},
       {"_lsn", "22036400"},
@@ -463,7 +471,8 @@ const Sample kSamples[] = {
            first_name: "Anna"
            last_name: "Meier"
            city: "Berlin"
-           lifecycle_stage: LIFECYCLE_STAGE_SQL)pb"}},
+           lifecycle_stage: LIFECYCLE_STAGE_SQL
+           account_id: "3")pb"}},
     {"postgres-contacts-deleted",
      {{"id", "42"},
       {"email", "anna.meier@corp.de"},
@@ -503,6 +512,65 @@ const Sample kSamples[] = {
            name: "Lizenz 2025"
            stage: DEAL_STAGE_CLOSED_LOST
            lost_reason: "deleted in the sales database")pb"}},
+    {"postgres-accounts",
+     {{"id", "3"},
+      {"name", "Krüger, Lang & Kollegen"},
+      {"domain", "kl-steuer.de"},
+      {"industry", "Steuerberatung"},
+      {"employees", "48"},
+      {"annual_revenue", "6100000.00"},
+      {"currency", ""},
+      {"country", "DE"},
+      {"city", "Kaiserslautern"},
+      {"_op", "update"},
+      {"_lsn", "22036800"},
+      {"_commit_time", "2025-03-14T09:30:00.000Z"},
+      {"_table", "public.accounts"}},
+     {"crm", "3", "", kMarch14At0930, 22036800,
+      R"pb(account_id: "3"
+           name: "Krüger, Lang & Kollegen"
+           domain: "kl-steuer.de"
+           industry: "Steuerberatung"
+           employees: 48
+           annual_revenue { minor_units: 610000000 currency: "EUR" }
+           country: "DE"
+           city: "Kaiserslautern")pb"}},
+    {"salesforce-accounts",
+     {{"Account ID", "0015g00000QrStU"},
+      {"Account Name", "Corp GmbH"},
+      {"Website", "www.corp.de"},
+      {"Industry", "Manufacturing"},
+      {"Employees", "1200"},
+      {"Annual Revenue", "250000000"},
+      {"Annual Revenue Currency", "CHF"},
+      {"Billing City", "Zürich"},
+      {"Billing Country", "Switzerland"},
+      {"Last Modified Date", "2025-03-14T09:30:00.000Z"},
+      {"Last Modified By", "Bernd Vertrieb"}},
+     {"crm", "0015g00000QrStU", "", kMarch14At0930, kMarch14At0930,
+      R"pb(account_id: "0015g00000QrStU"
+           name: "Corp GmbH"
+           domain: "www.corp.de"
+           industry: "Manufacturing"
+           employees: 1200
+           annual_revenue { minor_units: 25000000000 currency: "CHF" }
+           country: "Switzerland"
+           city: "Zürich")pb"}},
+    // An export without revenue or address columns.
+    {"hubspot-companies",
+     {{"Record ID", "8801"},
+      {"Company name", "Corp GmbH"},
+      {"Company Domain Name", "corp.de"},
+      {"Industry", "MACHINERY"},
+      {"Number of Employees", "1200"},
+      {"Create Date", "2024-11-02 10:00"},
+      {"Last Modified Date", "2025-03-14 09:30"}},
+     {"marketing", "8801", "", kMarch14At0930, kMarch14At0930,
+      R"pb(account_id: "8801"
+           name: "Corp GmbH"
+           domain: "corp.de"
+           industry: "MACHINERY"
+           employees: 1200)pb"}},
 };
 
 INSTANTIATE_TEST_SUITE_P(Shipped, BuiltinMappingSample, ::testing::ValuesIn(kSamples),

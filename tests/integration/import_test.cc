@@ -4,6 +4,8 @@
 
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/integration/harness.h"
 
 namespace accord::testing {
@@ -147,6 +149,55 @@ TEST(Import, OutlookExportInWindows1252) {
   EXPECT_EQ(contact.job_title(), "€-Controller");
   EXPECT_EQ(contact.city(), "Berlin");
   EXPECT_EQ(events[0].customer_key(), "email:j.groess@mueller-soehne.de");
+}
+
+TEST(Import, AccountsAndTheirContactsMeetInTheProjection) {
+  auto topics = CreateTopics("import-accounts", 3);
+  TempDir dir;
+  {
+    std::ofstream accounts(dir / "accounts.csv", std::ios::binary);
+    accounts << "Account ID,Account Name,Website,Industry,Employees,Annual Revenue,"
+                "Billing City,Billing Country,Last Modified Date\r\n"
+             << "001A,\"Krüger, Lang & Kollegen\",kl-steuer.de,Steuerberatung,48,6100000,"
+                "Kaiserslautern,Germany,2025-03-14T09:30:00Z\r\n"
+             << "001B,Corp GmbH,corp.de,Manufacturing,viele,,Berlin,Germany,"
+                "2025-03-14T09:31:00Z\r\n"
+             << "001C,Papier AG,papier.de,Handel,1200,,Hamburg,Germany,2025-03-14T09:32:00Z\r\n";
+    std::ofstream contacts(dir / "contacts.csv", std::ios::binary);
+    contacts << "Contact ID,First Name,Last Name,Email,Account ID,Marketing Record ID,"
+                "Last Modified Date,Last Modified By\r\n"
+             << "003A,Nina,Fischer,n.fischer@kl-steuer.de,001A,,2025-03-14T09:40:00Z,Vertrieb\r\n"
+             << "003C,Paul,Hahn,p.hahn@papier.de,001C,,2025-03-14T09:41:00Z,Vertrieb\r\n";
+  }
+  auto accounts = RunAccord(
+      {"import", "csv", "--mapping", "salesforce-accounts", dir / "accounts.csv"}, topics.prefix);
+  ASSERT_EQ(accounts.exit_code, 0) << accounts.err;
+  EXPECT_NE(accounts.out.find("read 3 rows, published 2 events"), std::string::npos)
+      << accounts.out;
+  EXPECT_NE(accounts.out.find("rejected 1"), std::string::npos) << accounts.out;
+  auto contacts = RunAccord(
+      {"import", "csv", "--mapping", "salesforce-contacts", dir / "contacts.csv"}, topics.prefix);
+  ASSERT_EQ(contacts.exit_code, 0) << contacts.err;
+
+  size_t account_events = 0;
+  for (const auto& event : ReadTopic(topics.names.events)) {
+    if (!event.has_account_upserted()) continue;
+    ++account_events;
+    EXPECT_EQ(event.customer_key(), "") << event.ShortDebugString();
+  }
+  EXPECT_EQ(account_events, 2u);
+
+  auto project = RunAccord({"project", "--db", dir / "state", "--until-caught-up"}, topics.prefix);
+  ASSERT_EQ(project.exit_code, 0) << project.err;
+  auto summary = nlohmann::json::parse(
+      RunAccord({"query", "summary", "--db", dir / "state"}, topics.prefix).out);
+  EXPECT_EQ(summary["accounts"], 2);
+  EXPECT_EQ(summary["customers"], 2);
+  auto nina = nlohmann::json::parse(
+      RunAccord({"query", "customer", "--db", dir / "state", "--email", "n.fischer@kl-steuer.de"},
+                topics.prefix)
+          .out);
+  EXPECT_EQ(nina["fields"]["account"]["value"], "crm:001A") << nina.dump(2);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "connectors/webhook/mapping.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <tuple>
@@ -156,6 +157,24 @@ bool IsContactProperty(const std::string& name) {
   return name == "email" || name == "lifecyclestage" || ContactTextProperties().count(name);
 }
 
+using AccountSetter = void (v1::AccountUpserted::*)(const std::string&);
+
+// The company properties Accord keeps besides the size and revenue numbers.
+const std::map<std::string, AccountSetter>& CompanyTextProperties() {
+  static const std::map<std::string, AccountSetter> kProperties = {
+      {"name", &v1::AccountUpserted::set_name},
+      {"domain", &v1::AccountUpserted::set_domain},
+      {"industry", &v1::AccountUpserted::set_industry},
+      {"country", &v1::AccountUpserted::set_country},
+      {"city", &v1::AccountUpserted::set_city}};
+  return kProperties;
+}
+
+bool IsCompanyProperty(const std::string& name) {
+  return name == "numberofemployees" || name == "annualrevenue" ||
+         CompanyTextProperties().count(name);
+}
+
 bool IsDealProperty(const std::string& name) {
   return name == "dealname" || name == "dealstage" || name == "amount" ||
          name == "deal_currency_code" || name == "closed_lost_reason";
@@ -234,10 +253,12 @@ void Stamp(v1::Event& event, const events::SourceChange& change, std::string_vie
   if (auto problem = events::ValidateEvent(event); !problem.empty()) Refuse(item, "", problem);
 }
 
+enum class ObjectKind { kContact, kDeal, kCompany };
+
 // Notifications about one object at one instant: the properties one change
 // set, which tools send as one notification per property.
 struct Group {
-  bool deal = false;
+  ObjectKind kind = ObjectKind::kContact;
   std::string object_id;
   int64_t occurred_at_ms = 0;
   size_t first_item = 0;
@@ -269,10 +290,15 @@ class ChangesMapper {
         return;
       }
     }
-    const bool contact = type->starts_with("contact."), deal = type->starts_with("deal.");
+    const bool contact = type->starts_with("contact."), deal = type->starts_with("deal."),
+               company = type->starts_with("company.");
     const std::string action = type->substr(type->find('.') + 1);
-    if ((contact || deal) && (action == "creation" || action == "propertyChange")) {
-      Change(item, index, deal, action == "propertyChange");
+    if ((contact || deal || company) && (action == "creation" || action == "propertyChange")) {
+      Change(item, index,
+             deal      ? ObjectKind::kDeal
+             : company ? ObjectKind::kCompany
+                       : ObjectKind::kContact,
+             action == "propertyChange");
     } else if (contact && (action == "deletion" || action == "privacyDeletion")) {
       Erasure(item, index, *type);
     } else if (contact && action == "merge") {
@@ -284,11 +310,19 @@ class ChangesMapper {
   }
 
   void Finish() {
-    for (const auto& group : groups_)
-      if (group.deal)
-        Deal(group);
-      else
-        Contact(group);
+    for (const auto& group : groups_) {
+      switch (group.kind) {
+        case ObjectKind::kContact:
+          Contact(group);
+          break;
+        case ObjectKind::kDeal:
+          Deal(group);
+          break;
+        case ObjectKind::kCompany:
+          Company(group);
+          break;
+      }
+    }
     // In the sender's order: a contact created, then deleted, in one batch
     // must not be folded as deleted, then created.
     std::stable_sort(placed_.begin(), placed_.end(),
@@ -311,11 +345,14 @@ class ChangesMapper {
     return common;
   }
 
-  void Change(const Json& item, size_t index, bool deal, bool property_change) {
+  void Change(const Json& item, size_t index, ObjectKind kind, bool property_change) {
     const Common common = ReadCommon(item, index);
     Properties properties;
     ReadProperties(item, index, property_change, properties);
-    auto mapped = deal ? IsDealProperty : IsContactProperty;
+    const bool deal = kind == ObjectKind::kDeal;
+    auto mapped = deal                           ? IsDealProperty
+                  : kind == ObjectKind::kCompany ? IsCompanyProperty
+                                                 : IsContactProperty;
     // A contact's creation says the contact exists; any other item without
     // a property Accord keeps carries nothing for it.
     if ((deal || property_change) &&
@@ -329,11 +366,11 @@ class ChangesMapper {
                         "carries nothing Accord keeps"});
       return;
     }
-    auto key = std::make_tuple(deal, common.object_id, common.occurred_at_ms);
+    auto key = std::make_tuple(kind, common.object_id, common.occurred_at_ms);
     auto [it, fresh] = group_index_.try_emplace(key, groups_.size());
     if (fresh) {
       groups_.emplace_back();
-      groups_.back().deal = deal;
+      groups_.back().kind = kind;
       groups_.back().object_id = common.object_id;
       groups_.back().occurred_at_ms = common.occurred_at_ms;
       groups_.back().first_item = index;
@@ -413,6 +450,37 @@ class ChangesMapper {
     placed_.emplace_back(group.first_item, std::move(event));
   }
 
+  // Only the properties the notifications carry: the projection keeps the
+  // company's other fields as they were.
+  void Company(const Group& group) {
+    v1::Event event;
+    auto* account = event.mutable_account_upserted();
+    account->set_account_id(group.object_id);
+    for (const auto& [name, property] : group.properties) {
+      if (auto it = CompanyTextProperties().find(name); it != CompanyTextProperties().end()) {
+        (account->*(it->second))(property.value);
+      } else if (property.value.empty()) {
+        continue;
+      } else if (name == "numberofemployees") {
+        auto employees = ParseInteger(property.value);
+        if (!employees || *employees < 0 || *employees > std::numeric_limits<uint32_t>::max())
+          Refuse(property.item, property.field,
+                 "not a number of employees: " + Quoted(property.value));
+        account->set_employees(static_cast<uint32_t>(*employees));
+      } else if (name == "annualrevenue") {
+        auto minor = ParseMinorUnits(property.value);
+        if (!minor)
+          Refuse(property.item, property.field,
+                 "not an amount like 2500000.00: " + Quoted(property.value));
+        account->mutable_annual_revenue()->set_minor_units(*minor);
+        account->mutable_annual_revenue()->set_currency("EUR");
+      }
+    }
+    Stamp(event, ChangeOf(group.object_id, group.occurred_at_ms),
+          IdMaterial(group.object_id, group.event_ids), "", ingested_at_ms_, group.first_item);
+    placed_.emplace_back(group.first_item, std::move(event));
+  }
+
   // Deal notifications name the deal, not its contact: the sender adds the
   // contact's e-mail or id, as the projection files deals under customers.
   std::string DealCustomerKey(const Group& group) const {
@@ -467,7 +535,7 @@ class ChangesMapper {
   int64_t ingested_at_ms_;
   Mapped& out_;
   std::vector<Group> groups_;
-  std::map<std::tuple<bool, std::string, int64_t>, size_t> group_index_;
+  std::map<std::tuple<ObjectKind, std::string, int64_t>, size_t> group_index_;
   // Events with the index of the (first) item they come from.
   std::vector<std::pair<size_t, v1::Event>> placed_;
 };

@@ -200,8 +200,42 @@ TEST(WebhookChanges, ADealWithoutContactOrStageIsRefused) {
   EXPECT_THAT(bad_stage.reason, HasSubstr("unknown deal stage \"1234567\""));
 }
 
+TEST(WebhookChanges, CompaniesBecomeAccountsCarryingOnlyWhatChanged) {
+  const std::string body = "[" +
+                           Change(21, "company.propertyChange", "8801", kAt,
+                                  R"("propertyName":"numberofemployees","propertyValue":"48")") +
+                           "," +
+                           Change(22, "company.propertyChange", "8801", kAt,
+                                  R"("propertyName":"name","propertyValue":"Krüger & Lang")") +
+                           "," +
+                           Change(23, "company.propertyChange", "8801", kAt,
+                                  R"("propertyName":"annualrevenue","propertyValue":6100000.5)") +
+                           "," +
+                           Change(24, "company.propertyChange", "8801", kAt,
+                                  R"("propertyName":"hs_lastmodifieddate","propertyValue":"1")") +
+                           "]";
+  auto mapped = Changes(body, "crm");
+  auto events = Events(mapped);
+  ASSERT_EQ(events.size(), 1u);
+  const auto& account = events[0].account_upserted();
+  EXPECT_EQ(account.account_id(), "8801");
+  EXPECT_EQ(account.name(), "Krüger & Lang");
+  EXPECT_EQ(account.employees(), 48u);
+  EXPECT_EQ(account.annual_revenue().minor_units(), 610000050);
+  EXPECT_FALSE(account.has_industry()) << "not in this change: the stored value stays";
+  EXPECT_EQ(events[0].customer_key(), "");
+  EXPECT_EQ(events::MessageKey(events[0]), "account:crm:8801");
+  EXPECT_EQ(mapped.ignored.size(), 1u);
+
+  auto bad =
+      RefusalOf(Changes(Change(25, "company.propertyChange", "8801", kAt,
+                               R"("propertyName":"numberofemployees","propertyValue":"viele")")));
+  EXPECT_EQ(bad.field, "propertyValue");
+  EXPECT_THAT(bad.reason, HasSubstr("not a number of employees: \"viele\""));
+}
+
 TEST(WebhookChanges, WhatAccordDoesNotKeepIsIgnoredWithAReason) {
-  const std::string body = "[" + Change(1, "company.creation", "1", kAt) + "," +
+  const std::string body = "[" + Change(1, "ticket.creation", "1", kAt) + "," +
                            PropertyChange(2, "1", kAt, "hs_analytics_source", R"("ORGANIC")") +
                            "," + Change(3, "deal.creation", "7", kAt) + "," +
                            Change(4, "deal.deletion", "7", kAt) + "," +
@@ -212,7 +246,7 @@ TEST(WebhookChanges, WhatAccordDoesNotKeepIsIgnoredWithAReason) {
   EXPECT_EQ(events[0].customer_upserted().company(), "Firma GmbH");
   ASSERT_EQ(mapped.ignored.size(), 4u);
   EXPECT_EQ(mapped.ignored[0].item, 0u);
-  EXPECT_THAT(mapped.ignored[0].reason, HasSubstr("\"company.creation\""));
+  EXPECT_THAT(mapped.ignored[0].reason, HasSubstr("\"ticket.creation\""));
   EXPECT_THAT(mapped.ignored[1].reason, HasSubstr("\"hs_analytics_source\""));
   EXPECT_EQ(mapped.ignored[2].item, 2u);
   EXPECT_EQ(mapped.ignored[3].item, 3u);

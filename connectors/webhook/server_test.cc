@@ -137,7 +137,7 @@ TEST_F(ReceiverTest, WhenKafkaDoesNotTakeTheEventsTheSenderIsToldToRetry) {
 
 TEST_F(ReceiverTest, IgnoredItemsAreReportedAndNothingIsPublishedForThem) {
   const std::string body =
-      R"([{"eventId":1,"subscriptionType":"company.creation","objectId":1,"occurredAt":1})";
+      R"([{"eventId":1,"subscriptionType":"ticket.creation","objectId":1,"occurredAt":1})";
   auto answer = receiver_.Handle(Shape::kChanges, Signed("/v1/hooks/changes", body + "]"), kNowMs);
   ASSERT_EQ(answer.status, 200) << answer.body;
   auto json = Json::parse(answer.body);

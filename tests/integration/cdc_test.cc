@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "core/events/envelope.h"
 #include "tests/integration/harness.h"
 
 namespace accord::testing {
@@ -31,9 +32,13 @@ struct SalesDatabase {
   explicit SalesDatabase(const std::string& name) : schema(name) {
     Sql("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " + schema +
         "; CREATE TABLE " + schema +
+        ".accounts (id bigint PRIMARY KEY, name text, domain text, industry text, employees "
+        "integer, annual_revenue numeric(16,2), currency char(3), country text, city text, "
+        "updated_by text); CREATE TABLE " +
+        schema +
         ".contacts (id bigint PRIMARY KEY, email text, first_name text, last_name text, "
         "company text, job_title text, phone text, city text, country text, lifecycle_stage "
-        "text, updated_by text); CREATE TABLE " +
+        "text, account_id bigint, updated_by text); CREATE TABLE " +
         schema +
         ".deals (id bigint PRIMARY KEY, contact_email text NOT NULL, name text, stage text NOT "
         "NULL, amount numeric(14,2), currency char(3), campaign_id text, updated_by text); "
@@ -55,6 +60,8 @@ struct SalesDatabase {
             schema,
             "--publication",
             schema,
+            "--table",
+            schema + ".accounts=postgres-accounts",
             "--table",
             schema + ".contacts=postgres-contacts",
             "--table",
@@ -98,8 +105,11 @@ TEST(Cdc, InsertsUpdatesAndDeletesArriveInCommitOrder) {
       << connector.Stderr();
   const std::string s = db.schema;
   Sql("INSERT INTO " + s +
+      ".accounts VALUES (3, 'Corp GmbH', 'corp.de', 'Maschinenbau', 1200, 250000000.00, 'EUR', "
+      "'DE', 'Berlin', 'vertrieb')");
+  Sql("INSERT INTO " + s +
       ".contacts VALUES (1, 'Anna.Meier@Corp.de', 'Anna', 'Meier', 'Corp GmbH', 'CTO', NULL, "
-      "'Berlin', 'DE', 'lead', 'vertrieb')");
+      "'Berlin', 'DE', 'lead', 3, 'vertrieb')");
   Sql("BEGIN; INSERT INTO " + s +
       ".deals VALUES (10, 'anna.meier@corp.de', 'Lizenz', 'proposal', 12500.50, 'EUR', NULL, "
       "NULL); UPDATE " +
@@ -110,7 +120,7 @@ TEST(Cdc, InsertsUpdatesAndDeletesArriveInCommitOrder) {
   Sql("DELETE FROM " + s + ".deals WHERE id = 10");
   Sql("DELETE FROM " + s + ".contacts WHERE id = 1");
 
-  auto events = AwaitEvents(topics, 6);
+  auto events = AwaitEvents(topics, 7);
   // Operators see the same in the connector's metrics.
   httplib::Client client("127.0.0.1", ServedPort(connector, "CDC health and metrics"));
   ASSERT_TRUE(WaitUntil(
@@ -118,14 +128,21 @@ TEST(Cdc, InsertsUpdatesAndDeletesArriveInCommitOrder) {
         auto metrics = client.Get("/metrics");
         return metrics && metrics->status == 200 &&
                metrics->body.find("accord_connector_events_total{connector=\"cdc-" + s +
-                                  "\",outcome=\"published\"} 6") != std::string::npos;
+                                  "\",outcome=\"published\"} 7") != std::string::npos;
       },
       std::chrono::seconds(10)))
       << client.Get("/metrics")->body;
   EXPECT_EQ(client.Get("/healthz")->status, 200);
   connector.Kill(SIGTERM);
   EXPECT_EQ(connector.Wait(), 0) << connector.Stderr();
-  ASSERT_EQ(events.size(), 6u);
+  ASSERT_EQ(events.size(), 7u);
+  const auto& account = events[0].account_upserted();
+  EXPECT_EQ(account.account_id(), "3");
+  EXPECT_EQ(account.employees(), 1200u);
+  EXPECT_EQ(account.annual_revenue().minor_units(), 25000000000);
+  EXPECT_EQ(events::MessageKey(events[0]), "account:crm:3");
+  events.erase(events.begin());
+  EXPECT_EQ(events[0].customer_upserted().account_id(), "3");
   EXPECT_EQ(events[0].customer_upserted().city(), "Berlin");
   EXPECT_EQ(events[0].customer_key(), "email:anna.meier@corp.de");
   EXPECT_EQ(events[0].source_system(), "crm");

@@ -9,6 +9,8 @@
 #include <functional>
 #include <sstream>
 
+#include "core/events/envelope.h"
+
 namespace accord::config {
 namespace {
 
@@ -36,14 +38,15 @@ std::string ReadSecretFile(const std::string& file, const std::string& key) {
   return value;
 }
 
-int ParseInt(const std::string& text, const std::string& where, const std::string& key, int min) {
+int ParseInt(const std::string& text, const std::string& where, const std::string& key, int min,
+             int max = 1'000'000'000) {
   try {
     size_t used = 0;
     long long value = std::stoll(text, &used);
     if (used != text.size()) throw std::invalid_argument(text);
-    if (value < min || value > 1'000'000'000)
-      throw ConfigError(where + ": " + key + " must be between " + std::to_string(min) +
-                        " and 1000000000, got " + text);
+    if (value < min || value > max)
+      throw ConfigError(where + ": " + key + " must be between " + std::to_string(min) + " and " +
+                        std::to_string(max) + ", got " + text);
     return static_cast<int>(value);
   } catch (const std::logic_error&) {
     throw ConfigError(where + ": " + key + " must be a whole number, got \"" + text + "\"");
@@ -129,6 +132,15 @@ class FileReader {
           else
             Unknown(value, name + "." + key);
         });
+      } else if (name == "feedback") {
+        ForEach(body, name, [&](const std::string& key, const YAML::Node& value) {
+          if (key == "score")
+            ReadScoreRules(value);
+          else if (key == "handover")
+            ReadHandoverRules(value);
+          else
+            Unknown(value, name + "." + key);
+        });
       } else if (name == "webhook") {
         ForEach(body, name, [&](const std::string& key, const YAML::Node& value) {
           auto& webhook = config_.webhook;
@@ -188,6 +200,133 @@ class FileReader {
         config_.fold.rules.default_rule = rule;
       else
         config_.fold.rules.fields[field] = rule;
+    });
+  }
+
+  int Int(const YAML::Node& value, const std::string& key, int min, int max = 1'000'000'000) const {
+    return ParseInt(Scalar(value, key), Where(path_, value), key, min, max);
+  }
+
+  static int64_t Days(int days) { return int64_t{days} * 86'400'000; }
+
+  // "opened: 1" entries: engagement kinds by name and their points.
+  std::map<v1::EngagementKind, int32_t> EngagementPoints(const YAML::Node& node,
+                                                         const std::string& section, int min,
+                                                         int max) const {
+    std::map<v1::EngagementKind, int32_t> points;
+    ForEach(node, section, [&](const std::string& kind, const YAML::Node& value) {
+      auto parsed = events::ParseEngagementKind(kind);
+      if (!parsed) {
+        std::string known;
+        for (int i = v1::EngagementKind_MIN + 1; i <= v1::EngagementKind_MAX; ++i)
+          if (v1::EngagementKind_IsValid(i))
+            known += (known.empty() ? "" : ", ") +
+                     events::EngagementKindName(static_cast<v1::EngagementKind>(i));
+        throw ConfigError(Where(path_, value) + ": " + section + ": unknown engagement kind \"" +
+                          kind + "\" (" + known + ")");
+      }
+      points[*parsed] = Int(value, section + "." + kind, min, max);
+    });
+    return points;
+  }
+
+  void ReadScoreRules(const YAML::Node& node) {
+    auto& rules = config_.feedback.rules.score;
+    ForEach(node, "feedback.score", [&](const std::string& key, const YAML::Node& value) {
+      const std::string name = "feedback.score." + key;
+      if (key == "half_life_days") {
+        rules.half_life_ms = Days(Int(value, name, 1, 3650));
+      } else if (key == "step") {
+        rules.step = Int(value, name, 0, 1000);
+      } else if (key == "engagement") {
+        rules.engagement = EngagementPoints(value, name, 0, 1000);
+      } else if (key == "negative") {
+        rules.negative = EngagementPoints(value, name, -1000, 0);
+      } else if (key == "lead_rejected") {
+        rules.lead_rejected.clear();
+        ForEach(value, name, [&](const std::string& reason, const YAML::Node& points) {
+          rules.lead_rejected[reason] = Int(points, name + "." + reason, -1000, 0);
+        });
+      } else if (key == "fit") {
+        if (!value.IsSequence())
+          throw ConfigError(Where(path_, value) + ": " + name +
+                            " must be a list of rules ({field, in or contains, points})");
+        rules.fit.clear();
+        for (const auto& entry : value) rules.fit.push_back(ReadFitRule(entry));
+      } else {
+        Unknown(value, name);
+      }
+    });
+    for (const auto& [kind, points] : rules.engagement)
+      if (rules.negative.count(kind))
+        throw ConfigError(path_ + ": feedback.score: " + events::EngagementKindName(kind) +
+                          " is in both engagement and negative");
+  }
+
+  feedback::FitRule ReadFitRule(const YAML::Node& node) const {
+    const std::string where = Where(path_, node);
+    if (!node.IsMap())
+      throw ConfigError(where +
+                        ": feedback.score.fit: each rule is a mapping like "
+                        "{field: job_title, contains: [marketing], points: 10}");
+    feedback::FitRule rule;
+    bool has_points = false, has_values = false;
+    ForEach(node, "feedback.score.fit", [&](const std::string& key, const YAML::Node& value) {
+      if (key == "field") {
+        rule.field = Scalar(value, key);
+        const auto& fields = feedback::FitFields();
+        if (std::find(fields.begin(), fields.end(), rule.field) == fields.end()) {
+          std::string known;
+          for (const auto& field : fields) known += (known.empty() ? "" : ", ") + field;
+          throw ConfigError(Where(path_, value) + ": feedback.score.fit: unknown field \"" +
+                            rule.field + "\" (" + known + ")");
+        }
+      } else if (key == "in" || key == "contains") {
+        if (has_values)
+          throw ConfigError(Where(path_, value) +
+                            ": feedback.score.fit: a rule has either in or contains, not both");
+        has_values = true;
+        rule.match =
+            key == "in" ? feedback::FitRule::Match::kIn : feedback::FitRule::Match::kContains;
+        if (!value.IsSequence() || value.size() == 0)
+          throw ConfigError(Where(path_, value) + ": feedback.score.fit." + key +
+                            " must be a non-empty list of values");
+        for (const auto& item : value) {
+          std::string text = Scalar(item, key);
+          for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          if (text.empty())
+            throw ConfigError(Where(path_, item) + ": feedback.score.fit." + key +
+                              ": an empty value matches nothing");
+          rule.values.push_back(std::move(text));
+        }
+      } else if (key == "points") {
+        rule.points = Int(value, "feedback.score.fit.points", -1000, 1000);
+        has_points = true;
+      } else {
+        Unknown(value, "feedback.score.fit." + key);
+      }
+    });
+    if (rule.field.empty() || !has_values || !has_points)
+      throw ConfigError(where +
+                        ": feedback.score.fit: a rule needs field, in or contains, and "
+                        "points");
+    return rule;
+  }
+
+  void ReadHandoverRules(const YAML::Node& node) {
+    auto& rules = config_.feedback.rules.handover;
+    ForEach(node, "feedback.handover", [&](const std::string& key, const YAML::Node& value) {
+      const std::string name = "feedback.handover." + key;
+      if (key == "min_score")
+        rules.min_score = Int(value, name, -1000000, 1000000);
+      else if (key == "min_fit")
+        rules.min_fit = Int(value, name, -1000000, 1000000);
+      else if (key == "min_engagement")
+        rules.min_engagement = Int(value, name, 0, 1000000);
+      else if (key == "engagement_window_days")
+        rules.engagement_window_ms = Days(Int(value, name, 1, 3650));
+      else
+        Unknown(value, name);
     });
   }
 

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/feedback/rules.h"
 #include "core/fold/rules.h"
 
 namespace accord::config {
@@ -69,12 +70,18 @@ struct FoldConfig {
   fold::Rules rules;
 };
 
+struct FeedbackConfig {
+  // feedback.score and feedback.handover (docs/feedback.md).
+  feedback::FeedbackRules rules;
+};
+
 struct AppConfig {
   KafkaConfig kafka;
   StoreConfig store;
   ProjectConfig project;
   FoldConfig fold;
   WebhookConfig webhook;
+  FeedbackConfig feedback;
   std::string log_level = "info";
 };
 

@@ -254,5 +254,68 @@ TEST_F(ConfigTest, WebhookSecretAndBadValuesAreRefused) {
   EXPECT_NE(ErrorOf("webhook:\n  port: 8090\n").find("webhook.port"), std::string::npos);
 }
 
+TEST_F(ConfigTest, FeedbackRules) {
+  auto rules = LoadText(R"(feedback:
+  score:
+    half_life_days: 14
+    step: 3
+    engagement: {opened: 1, webinar_attended: 20}
+    negative: {unsubscribed: -30}
+    lead_rejected: {default: -15, no_budget: -5}
+    fit:
+      - {field: job_title, contains: [Marketing, CMO], points: 15}
+      - {field: country, in: [de, at], points: 5}
+  handover:
+    min_score: 60
+    min_fit: 15
+    min_engagement: 20
+    engagement_window_days: 21
+)")
+                   .feedback.rules;
+  EXPECT_EQ(rules.score.half_life_ms, 14LL * 86'400'000);
+  EXPECT_EQ(rules.score.step, 3);
+  EXPECT_EQ(rules.score.engagement,
+            (std::map<v1::EngagementKind, int32_t>{{v1::ENGAGEMENT_KIND_OPENED, 1},
+                                                   {v1::ENGAGEMENT_KIND_WEBINAR_ATTENDED, 20}}));
+  EXPECT_EQ(rules.score.negative,
+            (std::map<v1::EngagementKind, int32_t>{{v1::ENGAGEMENT_KIND_UNSUBSCRIBED, -30}}));
+  EXPECT_EQ(rules.score.lead_rejected,
+            (std::map<std::string, int32_t>{{"default", -15}, {"no_budget", -5}}));
+  ASSERT_EQ(rules.score.fit.size(), 2u);
+  EXPECT_EQ(rules.score.fit[0].field, "job_title");
+  EXPECT_EQ(rules.score.fit[0].match, feedback::FitRule::Match::kContains);
+  EXPECT_EQ(rules.score.fit[0].values, (std::vector<std::string>{"marketing", "cmo"}));
+  EXPECT_EQ(rules.score.fit[1].match, feedback::FitRule::Match::kIn);
+  EXPECT_EQ(rules.handover.min_score, 60);
+  EXPECT_EQ(rules.handover.engagement_window_ms, 21LL * 86'400'000);
+}
+
+TEST_F(ConfigTest, InvalidFeedbackRulesAreRefusedWithLineAndReason) {
+  auto refused = [&](const std::string& yaml, const std::string& reason) {
+    std::string error = ErrorOf(yaml);
+    EXPECT_NE(error.find(reason), std::string::npos) << error;
+  };
+  refused("feedback:\n  score:\n    engagement: {liked: 2}\n",
+          "accord.yaml:3: feedback.score.engagement: unknown engagement kind \"liked\" (sent, "
+          "opened,");
+  refused("feedback:\n  score:\n    negative: {bounced: 5}\n",
+          "feedback.score.negative.bounced must be between -1000 and 0, got 5");
+  refused("feedback:\n  score:\n    engagement: {bounced: 1}\n",
+          "bounced is in both engagement and negative");
+  refused("feedback:\n  score:\n    half_life_days: 0\n", "half_life_days must be between 1");
+  refused("feedback:\n  score:\n    fit:\n      - {field: shoe_size, in: [42], points: 1}\n",
+          "accord.yaml:4: feedback.score.fit: unknown field \"shoe_size\" (job_title,");
+  refused("feedback:\n  score:\n    fit:\n      - {field: country, in: [de], contains: [d], "
+          "points: 1}\n",
+          "either in or contains, not both");
+  refused("feedback:\n  score:\n    fit:\n      - {field: country, in: [de]}\n",
+          "a rule needs field, in or contains, and points");
+  refused("feedback:\n  score:\n    fit:\n      - {field: country, in: [], points: 1}\n",
+          "feedback.score.fit.in must be a non-empty list");
+  refused("feedback:\n  score:\n    fit: {field: country}\n", "must be a list of rules");
+  refused("feedback:\n  handover:\n    min_engagement: -1\n", "min_engagement");
+  refused("feedback:\n  handover:\n    when: always\n", "unknown key feedback.handover.when");
+}
+
 }  // namespace
 }  // namespace accord::config

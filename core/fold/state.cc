@@ -28,6 +28,8 @@ std::string_view TableName(Table table) {
       return "activity";
     case Table::kAccounts:
       return "accounts";
+    case Table::kScores:
+      return "scores";
   }
   return "unknown";
 }

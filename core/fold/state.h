@@ -21,12 +21,13 @@ enum class Table : int {
   kClaims,         // identity key -> home key of the customer (in any shard) holding it
   kActivity,       // customer id -> state.v1.CustomerActivity (the counters of a live customer)
   kAccounts,       // "<system>:<account id>" -> state.v1.AccountState
+  kScores,         // customer id -> state.v1.ScoreState (the feedback service's; feedback/score.h)
 };
-inline constexpr int kTableCount = 11;
+inline constexpr int kTableCount = 12;
 inline constexpr Table kAllTables[] = {Table::kCustomers, Table::kIdentity,      Table::kDeals,
                                        Table::kCampaigns, Table::kCampaignStats, Table::kEvents,
                                        Table::kTimeline,  Table::kFunnel,        Table::kClaims,
-                                       Table::kActivity,  Table::kAccounts};
+                                       Table::kActivity,  Table::kAccounts,      Table::kScores};
 
 std::string_view TableName(Table table);
 

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "accord/v1/campaign.pb.h"
+
+namespace accord::feedback {
+
+// One fit rule: points for a customer whose field matches. Values are
+// compared in lower case, trimmed.
+struct FitRule {
+  // A unified customer field: job_title, company, city, country, email
+  // (matched against its domain), lifecycle_stage, account.
+  std::string field;
+  enum class Match {
+    kIn,        // the whole value is one of `values`
+    kContains,  // the value contains one of `values`
+  };
+  Match match = Match::kIn;
+  std::vector<std::string> values;
+  int32_t points = 0;
+};
+
+// The fields fit rules may name.
+const std::vector<std::string>& FitFields();
+
+// How a lead score is made (docs/feedback.md): fit plus decaying engagement
+// plus negative signals that do not decay.
+struct ScoreRules {
+  std::vector<FitRule> fit;
+  // Points per engagement, decayed with `half_life_ms`. Kinds not listed
+  // score nothing.
+  std::map<v1::EngagementKind, int32_t> engagement = {{v1::ENGAGEMENT_KIND_OPENED, 1},
+                                                      {v1::ENGAGEMENT_KIND_CLICKED, 3},
+                                                      {v1::ENGAGEMENT_KIND_PAGE_VISITED, 2},
+                                                      {v1::ENGAGEMENT_KIND_FORM_SUBMITTED, 10},
+                                                      {v1::ENGAGEMENT_KIND_WEBINAR_ATTENDED, 15}};
+  // Points (zero or negative) per engagement that speaks against the lead.
+  std::map<v1::EngagementKind, int32_t> negative = {{v1::ENGAGEMENT_KIND_UNSUBSCRIBED, -20},
+                                                    {v1::ENGAGEMENT_KIND_BOUNCED, -10}};
+  // Points (zero or negative) when sales rejects the lead, by reason code;
+  // "default" for the codes not listed.
+  std::map<std::string, int32_t> lead_rejected = {{"default", -20}};
+  int64_t half_life_ms = 30LL * 24 * 3600 * 1000;
+  // A score is emitted when it moved by more than this since the last one.
+  int32_t step = 5;
+};
+
+// When a lead is offered to sales (LeadQualified): every threshold passes.
+struct HandoverRules {
+  int32_t min_score = 50;
+  int32_t min_fit = 10;
+  // Engagement points (undecayed) within the last `engagement_window_ms`.
+  int32_t min_engagement = 10;
+  int64_t engagement_window_ms = 30LL * 24 * 3600 * 1000;
+};
+
+// Part of the feedback fold's input: a state is rebuilt by replay after the
+// rules change.
+struct FeedbackRules {
+  ScoreRules score;
+  HandoverRules handover;
+};
+
+}  // namespace accord::feedback

@@ -1,0 +1,251 @@
+#include "core/feedback/score.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "accord/state/v1/state.pb.h"
+#include "core/events/envelope.h"
+#include "core/fold/codec.h"
+#include "core/fold/fold.h"
+
+namespace accord::feedback {
+
+const std::vector<std::string>& FitFields() {
+  static const std::vector<std::string> kFields = {
+      "job_title", "company", "city", "country", "email", "lifecycle_stage", "account"};
+  return kFields;
+}
+
+namespace {
+
+using state::v1::CustomerState;
+using state::v1::ScoreState;
+
+std::string Lower(std::string_view text) {
+  const auto begin = text.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return "";
+  text = text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string FieldValue(const CustomerState& customer, const std::string& name) {
+  if (name == "lifecycle_stage") return events::LifecycleStageName(customer.lifecycle_stage());
+  for (const auto& field : customer.fields()) {
+    if (field.name() != name) continue;
+    // An address's domain is what says something about the company.
+    if (name == "email") return field.value().substr(field.value().find('@') + 1);
+    return field.value();
+  }
+  return "";
+}
+
+bool Matches(const FitRule& rule, const std::string& value) {
+  if (value.empty()) return false;
+  return std::any_of(rule.values.begin(), rule.values.end(), [&](const std::string& wanted) {
+    return rule.match == FitRule::Match::kIn ? value == wanted
+                                             : value.find(wanted) != std::string::npos;
+  });
+}
+
+// Points decayed over `age_ms` with the half-life: halved once per half-life.
+double Decay(double points, int64_t age_ms, int64_t half_life_ms) {
+  return points * std::exp2(-static_cast<double>(age_ms) / static_cast<double>(half_life_ms));
+}
+
+std::string Signed(int32_t points) {
+  return (points >= 0 ? "+" : "") + std::to_string(points);
+}
+
+class Scorer {
+ public:
+  Scorer(const fold::StateReader& state, const v1::Event& envelope, const std::string& customer_id,
+         const FeedbackRules& rules)
+      : state_(state),
+        envelope_(envelope),
+        event_(envelope.has_event_forwarded() ? envelope.event_forwarded().event() : envelope),
+        customer_id_(customer_id),
+        rules_(rules) {}
+
+  FeedbackOutcome Run() {
+    auto customer = fold::LoadCustomer(state_, customer_id_);
+    if (!customer || !customer->merged_into().empty() || !customer->merged_into_key().empty())
+      return {};
+    ScoreState score;
+    if (auto bytes = state_.Get(fold::Table::kScores, customer_id_))
+      score = fold::DecodeState<ScoreState>(*bytes, fold::Table::kScores, customer_id_);
+    score.set_customer_id(customer_id_);
+    const int64_t at = event_.occurred_at_ms();
+    const int64_t now = std::max(score.as_of_ms(), at);
+    score.set_engagement_milli(
+        std::llround(Decay(static_cast<double>(score.engagement_milli()), now - score.as_of_ms(),
+                           rules_.score.half_life_ms)));
+    score.set_as_of_ms(now);
+
+    FoldSignal(score, at, now);
+    auto& recent = *score.mutable_recent();
+    const int64_t window_start = now - rules_.handover.engagement_window_ms;
+    recent.erase(std::remove_if(recent.begin(), recent.end(),
+                                [&](const auto& entry) { return entry.at_ms() < window_start; }),
+                 recent.end());
+
+    int32_t fit = 0;
+    std::vector<v1::ScoreComponent> components;
+    for (const auto& rule : rules_.score.fit) {
+      const std::string value = Lower(FieldValue(*customer, rule.field));
+      if (!Matches(rule, value)) continue;
+      fit += rule.points;
+      v1::ScoreComponent component;
+      component.set_name("fit." + rule.field);
+      component.set_points(rule.points);
+      component.set_reason(rule.field + " \"" + value + "\"");
+      components.push_back(std::move(component));
+    }
+    const auto engagement = static_cast<int32_t>(std::llround(score.engagement_milli() / 1000.0));
+    const int32_t total = fit + engagement + score.negative();
+
+    FeedbackOutcome outcome;
+    if (std::abs(total - score.last_score()) > rules_.score.step) {
+      v1::Event updated;
+      auto* payload = updated.mutable_score_updated();
+      payload->set_score(total);
+      payload->set_fit(fit);
+      payload->set_engagement(engagement);
+      payload->set_previous_score(score.last_score());
+      v1::ScoreComponent decayed;
+      decayed.set_name("engagement");
+      decayed.set_points(engagement);
+      decayed.set_reason("decayed with a half-life of " +
+                         std::to_string(rules_.score.half_life_ms / 86'400'000) + " days");
+      components.push_back(std::move(decayed));
+      if (score.negative() != 0) {
+        v1::ScoreComponent negative;
+        negative.set_name("negative");
+        negative.set_points(score.negative());
+        negative.set_reason("unsubscribes, bounces and rejections; they do not decay");
+        components.push_back(std::move(negative));
+      }
+      if (!moved_by_.empty()) {
+        v1::ScoreComponent cause;
+        cause.set_name("cause");
+        cause.set_points(moved_points_);
+        cause.set_reason(moved_by_);
+        components.push_back(std::move(cause));
+      }
+      for (auto& component : components) *payload->add_components() = std::move(component);
+      Emit(std::move(updated), outcome);
+      score.set_last_score(total);
+      score.set_emitted(true);
+    }
+    MaybeHandOver(*customer, score, total, fit, outcome);
+    outcome.changes.push_back({fold::Table::kScores, customer_id_, fold::EncodeState(score)});
+    return outcome;
+  }
+
+ private:
+  // What this event says about the lead.
+  void FoldSignal(ScoreState& score, int64_t at, int64_t now) {
+    if (event_.has_campaign_engagement()) {
+      const auto kind = event_.campaign_engagement().kind();
+      const std::string name = events::EngagementKindName(kind);
+      if (auto it = rules_.score.engagement.find(kind); it != rules_.score.engagement.end()) {
+        // An engagement older than the score's "now" arrives already decayed.
+        score.set_engagement_milli(
+            score.engagement_milli() +
+            std::llround(Decay(it->second * 1000.0, now - at, rules_.score.half_life_ms)));
+        if (at >= now - rules_.handover.engagement_window_ms) {
+          auto* entry = score.add_recent();
+          entry->set_at_ms(at);
+          entry->set_points(it->second);
+          std::stable_sort(score.mutable_recent()->begin(), score.mutable_recent()->end(),
+                           [](const auto& a, const auto& b) { return a.at_ms() < b.at_ms(); });
+        }
+        Moved(it->second, "engagement." + name + " (campaign " +
+                              event_.campaign_engagement().campaign_id() + ")");
+      } else if (auto neg = rules_.score.negative.find(kind); neg != rules_.score.negative.end()) {
+        score.set_negative(score.negative() + neg->second);
+        Moved(neg->second, "negative." + name + " (campaign " +
+                               event_.campaign_engagement().campaign_id() + ")");
+      }
+    } else if (event_.has_lead_decision() && !event_.lead_decision().accepted()) {
+      const std::string& code = event_.lead_decision().reason_code();
+      auto it = rules_.score.lead_rejected.find(code);
+      if (it == rules_.score.lead_rejected.end()) it = rules_.score.lead_rejected.find("default");
+      const int32_t points = it == rules_.score.lead_rejected.end() ? 0 : it->second;
+      score.set_negative(score.negative() + points);
+      score.set_rejections(score.rejections() + 1);
+      // Back with marketing: it may be offered again, but only on
+      // engagement that comes after the rejection.
+      score.set_handed_over(false);
+      score.clear_recent();
+      Moved(points, "negative.lead_rejected (" + (code.empty() ? "no reason given" : code) + ")");
+    }
+  }
+
+  void Moved(int32_t points, std::string why) {
+    moved_points_ = points;
+    moved_by_ = Signed(points) + " " + why;
+  }
+
+  void MaybeHandOver(const CustomerState& customer, ScoreState& score, int32_t total, int32_t fit,
+                     FeedbackOutcome& outcome) {
+    if (score.handed_over()) return;
+    // Sales has the customer already.
+    if (customer.lifecycle_stage() > v1::LIFECYCLE_STAGE_MQL) return;
+    int32_t recent = 0;
+    for (const auto& entry : score.recent()) recent += entry.points();
+    const auto& rules = rules_.handover;
+    if (total < rules.min_score || fit < rules.min_fit || recent < rules.min_engagement) return;
+    v1::Event qualified;
+    auto* payload = qualified.mutable_lead_qualified();
+    payload->set_score(total);
+    payload->set_stage(v1::LIFECYCLE_STAGE_MQL);
+    payload->add_reasons("score " + std::to_string(total) +
+                         " >= " + std::to_string(rules.min_score));
+    payload->add_reasons("fit " + std::to_string(fit) + " >= " + std::to_string(rules.min_fit));
+    payload->add_reasons("engagement " + std::to_string(recent) + " in the last " +
+                         std::to_string(rules.engagement_window_ms / 86'400'000) +
+                         " days >= " + std::to_string(rules.min_engagement));
+    if (score.rejections() > 0)
+      payload->add_reasons("qualified again after " + std::to_string(score.rejections()) +
+                           " rejection(s)");
+    Emit(std::move(qualified), outcome);
+    score.set_handed_over(true);
+  }
+
+  // The envelope of a feedback event caused by the event being folded: its
+  // id derives from the cause and the customer, so a replay emits the same.
+  void Emit(v1::Event derived, FeedbackOutcome& outcome) const {
+    derived.set_schema_version(events::kCurrentSchemaVersion);
+    derived.set_source_system(std::string(events::kAccordSystem));
+    derived.set_source_record_id(customer_id_);
+    derived.set_occurred_at_ms(event_.occurred_at_ms());
+    derived.set_customer_key(event_.customer_key());
+    derived.set_correlation_id(envelope_.correlation_id());
+    derived.set_causation_id(envelope_.event_id());
+    derived.set_origin(v1::ORIGIN_ACCORD);
+    derived.set_event_id(events::MakeEventId(events::kAccordSystem,
+                                             envelope_.event_id() + "\n" + customer_id_, 0,
+                                             events::PayloadKind(derived)));
+    outcome.emitted.push_back(std::move(derived));
+  }
+
+  const fold::StateReader& state_;
+  const v1::Event& envelope_;
+  const v1::Event& event_;
+  const std::string& customer_id_;
+  const FeedbackRules& rules_;
+  int32_t moved_points_ = 0;
+  std::string moved_by_;
+};
+
+}  // namespace
+
+FeedbackOutcome ApplyScore(const fold::StateReader& state, const v1::Event& event,
+                           const std::string& customer_id, const FeedbackRules& rules) {
+  return Scorer(state, event, customer_id, rules).Run();
+}
+
+}  // namespace accord::feedback

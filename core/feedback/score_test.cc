@@ -1,0 +1,167 @@
+#include "core/feedback/score.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/fold/fold.h"
+#include "core/fold/testing/fold_testing.h"
+
+namespace accord::feedback {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using namespace fold::test_support;
+
+constexpr int64_t kDay = 86'400'000;
+
+v1::Event Rejection(std::string_view record, int64_t at_ms, std::string_view email,
+                    std::string_view reason) {
+  v1::Event event;
+  event.mutable_lead_decision()->set_accepted(false);
+  event.mutable_lead_decision()->set_reason_code(std::string(reason));
+  event.set_customer_key(*events::EmailIdentityKey(email));
+  return Finish(std::move(event), "crm", record, 1, at_ms);
+}
+
+class ScoreTest : public ::testing::Test {
+ protected:
+  ScoreTest() {
+    rules_.score.half_life_ms = 10 * kDay;
+    rules_.score.step = 5;
+    rules_.score.engagement = {{v1::ENGAGEMENT_KIND_OPENED, 1},
+                               {v1::ENGAGEMENT_KIND_CLICKED, 3},
+                               {v1::ENGAGEMENT_KIND_FORM_SUBMITTED, 10},
+                               {v1::ENGAGEMENT_KIND_WEBINAR_ATTENDED, 15}};
+    rules_.score.lead_rejected = {{"default", -20}, {"no_budget", -10}};
+    rules_.score.fit = {{"company", FitRule::Match::kContains, {"gmbh"}, 15},
+                        {"email", FitRule::Match::kIn, {"corp.de"}, 5}};
+    rules_.handover = {
+        .min_score = 40, .min_fit = 10, .min_engagement = 20, .engagement_window_ms = 30 * kDay};
+  }
+
+  // Folds the event as the feedback service does: the projection's fold
+  // first, then the score on the customer it resolved.
+  std::vector<v1::Event> Fold(const v1::Event& event) {
+    auto projected = fold::Apply(state_, event);
+    state_.Write(projected.changes);
+    if (projected.customer_id.empty()) return {};
+    auto outcome = ApplyScore(state_, event, projected.customer_id, rules_);
+    state_.Write(outcome.changes);
+    for (const auto& emitted : outcome.emitted) {
+      EXPECT_EQ(events::ValidateEvent(emitted), "") << emitted.ShortDebugString();
+      EXPECT_EQ(emitted.causation_id(), event.event_id());
+      ids_.push_back(emitted.event_id());
+    }
+    return outcome.emitted;
+  }
+
+  static v1::Event Anna(int64_t at_ms = kT0, v1::LifecycleStage stage = v1::LIFECYCLE_STAGE_LEAD) {
+    return Contact(
+        {.at_ms = at_ms, .email = "anna@corp.de", .company = "Corp GmbH", .stage = stage});
+  }
+  static v1::Event Engaged(std::string_view record, int64_t at_ms, v1::EngagementKind kind) {
+    return Engagement(record, at_ms, "anna@corp.de", "spring", kind);
+  }
+
+  FeedbackRules rules_;
+  MemoryState state_;
+  std::vector<std::string> ids_;
+};
+
+TEST_F(ScoreTest, FitScoresTheCustomersFieldsWithTheirReasons) {
+  auto emitted = Fold(Anna());
+  ASSERT_EQ(emitted.size(), 1u);
+  const auto& score = emitted[0].score_updated();
+  EXPECT_EQ(score.score(), 20);
+  EXPECT_EQ(score.fit(), 20);
+  EXPECT_EQ(score.engagement(), 0);
+  EXPECT_EQ(score.previous_score(), 0);
+  ASSERT_GE(score.components_size(), 2);
+  EXPECT_EQ(score.components(0).name(), "fit.company");
+  EXPECT_EQ(score.components(0).reason(), "company \"corp gmbh\"");
+  EXPECT_EQ(score.components(1).name(), "fit.email");
+  EXPECT_EQ(emitted[0].customer_key(), "email:anna@corp.de");
+  EXPECT_EQ(emitted[0].origin(), v1::ORIGIN_ACCORD);
+}
+
+TEST_F(ScoreTest, EngagementDecaysWithTheHalfLifeAndSmallMovesAreNotEmitted) {
+  Fold(Anna());
+  auto webinar = Fold(Engaged("w1", kT0, v1::ENGAGEMENT_KIND_WEBINAR_ATTENDED));
+  ASSERT_EQ(webinar.size(), 1u);
+  EXPECT_EQ(webinar[0].score_updated().score(), 35);
+  EXPECT_EQ(webinar[0].score_updated().components().rbegin()->reason(),
+            "+15 engagement.webinar_attended (campaign spring)");
+  // One open moves the score by 1: not more than the step.
+  EXPECT_TRUE(Fold(Engaged("o1", kT0 + kDay, v1::ENGAGEMENT_KIND_OPENED)).empty());
+  // Twenty days later the webinar counts a quarter: 15/4 + 0.25 (the open) + 3.
+  auto click = Fold(Engaged("c1", kT0 + 20 * kDay, v1::ENGAGEMENT_KIND_CLICKED));
+  ASSERT_EQ(click.size(), 1u);
+  EXPECT_EQ(click[0].score_updated().engagement(), 7);
+  EXPECT_EQ(click[0].score_updated().score(), 27);
+  EXPECT_EQ(click[0].score_updated().previous_score(), 35);
+}
+
+TEST_F(ScoreTest, ALateEngagementArrivesDecayed) {
+  Fold(Anna());
+  Fold(Engaged("c1", kT0 + 20 * kDay, v1::ENGAGEMENT_KIND_CLICKED));
+  // A webinar from twenty days before the latest event counts a quarter:
+  // 3 + 15/4.
+  auto late = Fold(Engaged("w1", kT0, v1::ENGAGEMENT_KIND_WEBINAR_ATTENDED));
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].score_updated().engagement(), 7);
+  EXPECT_EQ(late[0].score_updated().previous_score(), 20);
+}
+
+TEST_F(ScoreTest, QualifiedOnceThenRejectedThenQualifiedAgain) {
+  Fold(Anna());
+  Fold(Engaged("w1", kT0, v1::ENGAGEMENT_KIND_WEBINAR_ATTENDED));
+  auto qualified = Fold(Engaged("f1", kT0 + kDay, v1::ENGAGEMENT_KIND_FORM_SUBMITTED));
+  ASSERT_EQ(qualified.size(), 2u);
+  ASSERT_TRUE(qualified[1].has_lead_qualified());
+  EXPECT_EQ(qualified[1].lead_qualified().stage(), v1::LIFECYCLE_STAGE_MQL);
+  EXPECT_THAT(
+      qualified[1].lead_qualified().reasons(),
+      ElementsAre("score 44 >= 40", "fit 20 >= 10", "engagement 25 in the last 30 days >= 20"));
+  // Offered once per transition: more engagement raises the score only.
+  for (const auto& event :
+       Fold(Engaged("w2", kT0 + 2 * kDay, v1::ENGAGEMENT_KIND_WEBINAR_ATTENDED)))
+    EXPECT_FALSE(event.has_lead_qualified());
+
+  auto rejected = Fold(Rejection("r1", kT0 + 3 * kDay, "anna@corp.de", "no_budget"));
+  ASSERT_EQ(rejected.size(), 1u);
+  const auto& score = rejected[0].score_updated();
+  EXPECT_LT(score.score(), score.previous_score());
+  EXPECT_EQ(score.components().rbegin()->reason(), "-10 negative.lead_rejected (no_budget)");
+
+  // Offered again only on engagement after the rejection.
+  auto higher = Fold(Engaged("w3", kT0 + 4 * kDay, v1::ENGAGEMENT_KIND_WEBINAR_ATTENDED));
+  ASSERT_EQ(higher.size(), 1u);
+  EXPECT_GE(higher[0].score_updated().score(), rules_.handover.min_score);
+  auto again = Fold(Engaged("f2", kT0 + 4 * kDay, v1::ENGAGEMENT_KIND_FORM_SUBMITTED));
+  ASSERT_EQ(again.size(), 2u);
+  EXPECT_THAT(again[1].lead_qualified().reasons(),
+              ::testing::Contains(HasSubstr("qualified again after 1 rejection(s)")));
+}
+
+TEST_F(ScoreTest, CustomersSalesAlreadyHasAreNotOfferedAgain) {
+  Fold(Anna(kT0, v1::LIFECYCLE_STAGE_SQL));
+  Fold(Engaged("w1", kT0, v1::ENGAGEMENT_KIND_WEBINAR_ATTENDED));
+  for (const auto& event : Fold(Engaged("w2", kT0, v1::ENGAGEMENT_KIND_WEBINAR_ATTENDED)))
+    EXPECT_FALSE(event.has_lead_qualified());
+}
+
+TEST_F(ScoreTest, TheSameHistoryEmitsTheSameIds) {
+  auto history = {Anna(), Engaged("w1", kT0, v1::ENGAGEMENT_KIND_WEBINAR_ATTENDED),
+                  Engaged("f1", kT0 + kDay, v1::ENGAGEMENT_KIND_FORM_SUBMITTED),
+                  Rejection("r1", kT0 + 3 * kDay, "anna@corp.de", "")};
+  for (const auto& event : history) Fold(event);
+  auto first = std::exchange(ids_, {});
+  state_ = MemoryState();
+  for (const auto& event : history) Fold(event);
+  EXPECT_EQ(ids_, first);
+  EXPECT_EQ(first.size(), 5u);
+}
+
+}  // namespace
+}  // namespace accord::feedback

@@ -11,12 +11,6 @@
 
 namespace accord::feedback {
 
-const std::vector<std::string>& FitFields() {
-  static const std::vector<std::string> kFields = {
-      "job_title", "company", "city", "country", "email", "lifecycle_stage", "account"};
-  return kFields;
-}
-
 namespace {
 
 using state::v1::CustomerState;

@@ -134,7 +134,13 @@ class FileReader {
         });
       } else if (name == "feedback") {
         ForEach(body, name, [&](const std::string& key, const YAML::Node& value) {
-          if (key == "score")
+          if (key == "group_id")
+            config_.feedback.group_id = Scalar(value, key);
+          else if (key == "store_path")
+            config_.feedback.store_path = Scalar(value, key);
+          else if (key == "http_listen")
+            config_.feedback.http_listen = Scalar(value, key);
+          else if (key == "score")
             ReadScoreRules(value);
           else if (key == "handover")
             ReadHandoverRules(value);
@@ -365,6 +371,9 @@ void ApplyEnvironment(AppConfig& config, const Environment& env) {
   text("ACCORD_PROJECT_GROUP_ID", config.project.group_id);
   text("ACCORD_PROJECT_INSTANCE_ID", config.project.instance_id);
   text("ACCORD_PROJECT_HTTP_LISTEN", config.project.http_listen);
+  text("ACCORD_FEEDBACK_GROUP_ID", config.feedback.group_id);
+  text("ACCORD_FEEDBACK_STORE_PATH", config.feedback.store_path);
+  text("ACCORD_FEEDBACK_HTTP_LISTEN", config.feedback.http_listen);
   number("ACCORD_PROJECT_BATCH_MAX_MESSAGES", config.project.batch_max_messages, 1);
   number("ACCORD_PROJECT_BATCH_MAX_MS", config.project.batch_max_ms, 1);
   number("ACCORD_PROJECT_FOLD_THREADS", config.project.fold_threads, 1);

@@ -71,6 +71,13 @@ struct FoldConfig {
 };
 
 struct FeedbackConfig {
+  // The feedback service's consumer group and RocksDB directory: it folds
+  // the topics on its own, beside the projection.
+  std::string group_id = "accord-feedback";
+  std::string store_path = "var/feedback";
+  // Where it serves its scores, /metrics, /healthz and /readyz ("host:port";
+  // empty: no HTTP server).
+  std::string http_listen = "127.0.0.1:8081";
   // feedback.score and feedback.handover (docs/feedback.md).
   feedback::FeedbackRules rules;
 };

@@ -255,7 +255,11 @@ TEST_F(ConfigTest, WebhookSecretAndBadValuesAreRefused) {
 }
 
 TEST_F(ConfigTest, FeedbackRules) {
-  auto rules = LoadText(R"(feedback:
+  env_ = {{"ACCORD_FEEDBACK_HTTP_LISTEN", "127.0.0.1:9081"}};
+  auto config = LoadText(R"(feedback:
+  group_id: fb
+  store_path: /srv/accord/feedback
+  http_listen: 127.0.0.1:8181
   score:
     half_life_days: 14
     step: 3
@@ -270,8 +274,11 @@ TEST_F(ConfigTest, FeedbackRules) {
     min_fit: 15
     min_engagement: 20
     engagement_window_days: 21
-)")
-                   .feedback.rules;
+)");
+  EXPECT_EQ(config.feedback.group_id, "fb");
+  EXPECT_EQ(config.feedback.store_path, "/srv/accord/feedback");
+  EXPECT_EQ(config.feedback.http_listen, "127.0.0.1:9081") << "the environment wins";
+  const auto& rules = config.feedback.rules;
   EXPECT_EQ(rules.score.half_life_ms, 14LL * 86'400'000);
   EXPECT_EQ(rules.score.step, 3);
   EXPECT_EQ(rules.score.engagement,
@@ -305,9 +312,10 @@ TEST_F(ConfigTest, InvalidFeedbackRulesAreRefusedWithLineAndReason) {
   refused("feedback:\n  score:\n    half_life_days: 0\n", "half_life_days must be between 1");
   refused("feedback:\n  score:\n    fit:\n      - {field: shoe_size, in: [42], points: 1}\n",
           "accord.yaml:4: feedback.score.fit: unknown field \"shoe_size\" (job_title,");
-  refused("feedback:\n  score:\n    fit:\n      - {field: country, in: [de], contains: [d], "
-          "points: 1}\n",
-          "either in or contains, not both");
+  refused(
+      "feedback:\n  score:\n    fit:\n      - {field: country, in: [de], contains: [d], "
+      "points: 1}\n",
+      "either in or contains, not both");
   refused("feedback:\n  score:\n    fit:\n      - {field: country, in: [de]}\n",
           "a rule needs field, in or contains, and points");
   refused("feedback:\n  score:\n    fit:\n      - {field: country, in: [], points: 1}\n",

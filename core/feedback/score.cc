@@ -85,20 +85,32 @@ class Scorer {
                                 [&](const auto& entry) { return entry.at_ms() < window_start; }),
                  recent.end());
 
+    // The score's parts as of now; the state keeps them for the query API.
+    auto& components = *score.mutable_components();
+    components.Clear();
     int32_t fit = 0;
-    std::vector<v1::ScoreComponent> components;
+    auto add = [&](std::string name, int32_t points, std::string reason) {
+      auto* component = components.Add();
+      component->set_name(std::move(name));
+      component->set_points(points);
+      component->set_reason(std::move(reason));
+    };
     for (const auto& rule : rules_.score.fit) {
       const std::string value = Lower(FieldValue(*customer, rule.field));
       if (!Matches(rule, value)) continue;
       fit += rule.points;
-      v1::ScoreComponent component;
-      component.set_name("fit." + rule.field);
-      component.set_points(rule.points);
-      component.set_reason(rule.field + " \"" + value + "\"");
-      components.push_back(std::move(component));
+      add("fit." + rule.field, rule.points, rule.field + " \"" + value + "\"");
     }
     const auto engagement = static_cast<int32_t>(std::llround(score.engagement_milli() / 1000.0));
+    add("engagement", engagement,
+        "decayed with a half-life of " + std::to_string(rules_.score.half_life_ms / 86'400'000) +
+            " days");
+    if (score.negative() != 0)
+      add("negative", score.negative(), "unsubscribes, bounces and rejections; they do not decay");
     const int32_t total = fit + engagement + score.negative();
+    score.set_score(total);
+    score.set_fit(fit);
+    score.set_engagement(engagement);
 
     FeedbackOutcome outcome;
     if (std::abs(total - score.last_score()) > rules_.score.step) {
@@ -108,27 +120,13 @@ class Scorer {
       payload->set_fit(fit);
       payload->set_engagement(engagement);
       payload->set_previous_score(score.last_score());
-      v1::ScoreComponent decayed;
-      decayed.set_name("engagement");
-      decayed.set_points(engagement);
-      decayed.set_reason("decayed with a half-life of " +
-                         std::to_string(rules_.score.half_life_ms / 86'400'000) + " days");
-      components.push_back(std::move(decayed));
-      if (score.negative() != 0) {
-        v1::ScoreComponent negative;
-        negative.set_name("negative");
-        negative.set_points(score.negative());
-        negative.set_reason("unsubscribes, bounces and rejections; they do not decay");
-        components.push_back(std::move(negative));
-      }
+      *payload->mutable_components() = components;
       if (!moved_by_.empty()) {
-        v1::ScoreComponent cause;
-        cause.set_name("cause");
-        cause.set_points(moved_points_);
-        cause.set_reason(moved_by_);
-        components.push_back(std::move(cause));
+        auto* cause = payload->add_components();
+        cause->set_name("cause");
+        cause->set_points(moved_points_);
+        cause->set_reason(moved_by_);
       }
-      for (auto& component : components) *payload->add_components() = std::move(component);
       Emit(std::move(updated), outcome);
       score.set_last_score(total);
       score.set_emitted(true);

@@ -10,6 +10,7 @@
 #include "core/cli/command.h"
 #include "services/admin/topics_command.h"
 #include "services/deadletter/deadletter_command.h"
+#include "services/feedback/feedback_command.h"
 #include "services/project/project_command.h"
 #include "services/query/query_command.h"
 
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   accord::connectors::webhook::RegisterWebhookCommand(app, context);
   accord::connectors::cdc::RegisterCdcCommand(app, context);
   accord::project::RegisterProjectCommand(app, context);
+  accord::feedback::RegisterFeedbackCommand(app, context);
   accord::query::RegisterQueryCommands(app, context);
   accord::admin::RegisterTopicsCommand(app, context);
   accord::deadletter::RegisterDeadletterCommands(app, context);

@@ -23,6 +23,7 @@ constexpr std::string_view kDeals = "/v1/deals/";
 constexpr std::string_view kCampaigns = "/v1/campaigns/";
 constexpr std::string_view kAccounts = "/v1/accounts/";
 constexpr std::string_view kTimelineSuffix = "/timeline";
+constexpr std::string_view kScoreSuffix = "/score";
 
 Response JsonResponse(int status, const Json& body) {
   // Stored values are whatever the sources sent; bytes that are not UTF-8
@@ -74,7 +75,8 @@ std::optional<uint64_t> ParsePositive(std::string_view text) {
 Response NoSuchPath(std::string_view path) {
   return ErrorResponse(404, "no such path: " + std::string(path) +
                                 " (endpoints: /v1/customers/{id}, /v1/customers?email=, "
-                                "/v1/customers/{id}/timeline, /v1/deals/{system}:{deal id}, "
+                                "/v1/customers/{id}/timeline, /v1/customers/{id}/score, "
+                                "/v1/deals/{system}:{deal id}, "
                                 "/v1/accounts/{system}:{account id}, /v1/campaigns/{id}, "
                                 "/v1/funnel, /healthz, /readyz, /metrics)");
 }
@@ -137,6 +139,8 @@ Response Routes::Dispatch(std::string_view path, const Params& params) const {
     if (slash == std::string_view::npos) return CustomerById(std::string(rest), params);
     if (slash > 0 && rest.substr(slash) == kTimelineSuffix)
       return Timeline(std::string(rest.substr(0, slash)), params);
+    if (slash > 0 && rest.substr(slash) == kScoreSuffix)
+      return Score(std::string(rest.substr(0, slash)), params);
     return NoSuchPath(path);
   }
   // Deal and campaign ids are the rest of the path: they may hold any
@@ -177,6 +181,18 @@ Response Routes::CustomerByEmail(const Params& params) const {
   auto customer = query.ByIdentity(*key);
   if (!customer) return ErrorResponse(404, "no customer with e-mail " + key->substr(6));
   return JsonResponse(200, CustomerWithDeals(query, *customer));
+}
+
+Response Routes::Score(const std::string& id, const Params& params) const {
+  if (auto bad = CheckParams(params, {})) return *bad;
+  query::StateQuery query(store_);
+  auto customer = query.ById(id);
+  if (!customer) return ErrorResponse(404, "no customer with id " + id);
+  auto score = query.ScoreOf(*customer);
+  if (!score)
+    return ErrorResponse(404, "no score for customer " + customer->state.customer_id() +
+                                  " (scores are served by accord feedback)");
+  return JsonResponse(200, query::ScoreJson(*score, customer->state));
 }
 
 Response Routes::Timeline(const std::string& id, const Params& params) const {

@@ -55,6 +55,7 @@ class Routes {
   Response CustomerById(const std::string& id, const Params& params) const;
   Response CustomerByEmail(const Params& params) const;
   Response Timeline(const std::string& id, const Params& params) const;
+  Response Score(const std::string& id, const Params& params) const;
   Response DealByKey(const std::string& key, const Params& params) const;
   Response AccountByKey(const std::string& key, const Params& params) const;
   Response Campaign(const std::string& id, const Params& params) const;

@@ -215,6 +215,12 @@ TEST_F(RoutesTest, TimelineErrors) {
   ExpectError(404, "/v1/customers/" + anna_ + "/history", {}, "no such path");
 }
 
+TEST_F(RoutesTest, AProjectionHasNoScores) {
+  ExpectError(404, "/v1/customers/" + anna_ + "/score", {}, "no score for customer " + anna_);
+  ExpectError(404, "/v1/customers/c000000000000000000000000/score", {}, "no customer");
+  ExpectError(400, "/v1/customers/" + anna_ + "/score", {{"limit", "1"}}, "unknown parameter");
+}
+
 TEST_F(RoutesTest, DealByKeyResolvesItsCustomer) {
   Json body = Expect(200, "/v1/deals/crm:D-1");
   EXPECT_EQ(body["id"], "crm:D-1");

@@ -19,16 +19,10 @@ extern "C" void RequestStop(int) {
   stop_requested.store(true);
 }
 
-struct ProjectOptions {
-  std::string db;
-  std::string group_id;
-  bool until_caught_up = false;
-  // Set when --http-listen was given (an empty value turns the server off).
-  std::optional<std::string> http_listen;
-};
+}  // namespace
 
-void RunProject(const ProjectOptions& options, cli::Context& context) {
-  config::AppConfig config = context.Config();
+ProjectorStats RunProjector(config::AppConfig config, const RunCommandOptions& options,
+                            std::optional<Projector::FollowUp> follow_up) {
   if (!options.db.empty()) config.store.path = options.db;
   if (!options.group_id.empty()) config.project.group_id = options.group_id;
   if (options.http_listen) config.project.http_listen = *options.http_listen;
@@ -37,7 +31,7 @@ void RunProject(const ProjectOptions& options, cli::Context& context) {
     listen = api::ParseListenAddress(config.project.http_listen);
   auto store = store::Store::Open(config.store.path, store::Store::Mode::kReadWrite);
   metrics::Registry registry;
-  Projector projector(config, *store, &registry);
+  Projector projector(config, *store, &registry, std::move(follow_up));
   // Serves while the projection runs: queries read the store it writes,
   // /readyz reports whether it has caught up. A port in use fails here,
   // before anything is folded.
@@ -46,24 +40,37 @@ void RunProject(const ProjectOptions& options, cli::Context& context) {
   if (listen) http.Start(listen->host, listen->port);
   std::signal(SIGINT, RequestStop);
   std::signal(SIGTERM, RequestStop);
-  spdlog::info("projecting {}.* from {} into {} as group {}", config.kafka.topic_prefix,
+  spdlog::info("folding {}.* from {} into {} as group {}", config.kafka.topic_prefix,
                config.kafka.bootstrap_servers, config.store.path, config.project.group_id);
   Projector::RunOptions run;
   run.until_caught_up = options.until_caught_up;
   run.stop = &stop_requested;
   auto stats = projector.Run(run);
   http.Stop();
-  std::cout << "projected " << stats.messages << " messages in " << stats.batches
-            << " batches: " << stats.applied << " applied, " << stats.duplicates << " duplicates, "
-            << stats.ignored << " ignored, " << stats.forwarded << " forwarded, "
-            << stats.dead_lettered << " dead-lettered; identity events: " << stats.identity
-            << " folded, " << stats.emitted << " emitted\n";
+  return stats;
 }
 
-}  // namespace
+void AddRunOptions(CLI::App& command, const std::shared_ptr<RunCommandOptions>& options,
+                   const std::string& defaults_section) {
+  command.add_option("--db", options->db,
+                     "State directory (default: " +
+                         (defaults_section == "project" ? std::string("store.path")
+                                                        : defaults_section + ".store_path") +
+                         ")");
+  command.add_option("--group-id", options->group_id,
+                     "Consumer group (default: " + defaults_section + ".group_id)");
+  command.add_flag("--until-caught-up", options->until_caught_up,
+                   "Exit once every assigned partition has been folded to its end");
+  auto* http_listen = command.add_option_function<std::string>(
+      "--http-listen", [options](const std::string& value) { options->http_listen = value; },
+      "Serve the query API, /metrics, /healthz and /readyz on host:port; \"\" for no server "
+      "(default: " +
+          defaults_section + ".http_listen)");
+  http_listen->type_name("HOST:PORT");
+}
 
 void RegisterProjectCommand(CLI::App& app, cli::Context& context) {
-  auto options = std::make_shared<ProjectOptions>();
+  auto options = std::make_shared<RunCommandOptions>();
   auto* project = app.add_subcommand("project", "Fold the event topics into the RocksDB state");
   project->footer(
       "Runs as a member of the projection consumer group (project.group_id) until SIGINT or "
@@ -73,17 +80,16 @@ void RegisterProjectCommand(CLI::App& app, cli::Context& context) {
       "nothing twice. A message that cannot be folded is parked in <prefix>.deadletter with "
       "its reason, topic, partition and offset (see accord deadletter), counted, and the "
       "projection goes on.");
-  project->add_option("--db", options->db, "State directory (default: store.path)");
-  project->add_option("--group-id", options->group_id,
-                      "Consumer group (default: project.group_id)");
-  project->add_flag("--until-caught-up", options->until_caught_up,
-                    "Exit once every assigned partition has been folded to its end");
-  auto* http_listen = project->add_option_function<std::string>(
-      "--http-listen", [options](const std::string& value) { options->http_listen = value; },
-      "Serve the query API, /metrics, /healthz and /readyz on host:port; \"\" for no server "
-      "(default: project.http_listen)");
-  http_listen->type_name("HOST:PORT");
-  project->callback([options, &context] { RunProject(*options, context); });
+  AddRunOptions(*project, options, "project");
+  project->callback([options, &context] {
+    auto stats = RunProjector(context.Config(), *options, std::nullopt);
+    std::cout << "projected " << stats.messages << " messages in " << stats.batches
+              << " batches: " << stats.applied << " applied, " << stats.duplicates
+              << " duplicates, " << stats.ignored << " ignored, " << stats.forwarded
+              << " forwarded, " << stats.dead_lettered
+              << " dead-lettered; identity events: " << stats.identity << " folded, "
+              << stats.emitted << " emitted\n";
+  });
 }
 
 }  // namespace accord::project

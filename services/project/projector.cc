@@ -178,6 +178,19 @@ class Projector::FoldWorker {
           {projector_.events_topic_, emitted.customer_key(), emitted.SerializeAsString(), {}});
       ++stats_.emitted;
     }
+    const auto& follow_up = projector_.follow_up_;
+    if (follow_up && outcome.verdict == fold::Verdict::kApplied && !outcome.customer_id.empty()) {
+      // Sees the customer as the projection's fold just left it.
+      auto followed =
+          follow_up->apply(fold::ShardView(overlay_, shard), event, outcome.customer_id);
+      fold::MoveIntoShard(followed.changes, shard);
+      overlay_.Record(followed.changes);
+      for (const auto& emitted : followed.emitted) {
+        outbox_.push_back(
+            {follow_up->topic, events::MessageKey(emitted), emitted.SerializeAsString(), {}});
+        ++stats_.followed_up;
+      }
+    }
   }
 
   // Parks a message that cannot be folded in the dead-letter topic, with
@@ -243,10 +256,11 @@ class Projector::FoldWorker {
 };
 
 Projector::Projector(const config::AppConfig& config, store::Store& store,
-                     metrics::Registry* registry)
+                     metrics::Registry* registry, std::optional<FollowUp> follow_up)
     : config_(config),
       store_(store),
       registry_(registry),
+      follow_up_(std::move(follow_up)),
       events_topic_(events::Topics(config.kafka.topic_prefix).events),
       rebalancer_(new Rebalancer(*this)) {
   std::map<std::string, std::string> settings = {
@@ -266,8 +280,9 @@ Projector::Projector(const config::AppConfig& config, store::Store& store,
   // A subscription to a missing topic would wait silently for the next
   // metadata refresh (minutes); say what is missing instead.
   events::Topics topics(config.kafka.topic_prefix);
-  kafka::RequireTopics(*consumer_, config.kafka,
-                       {topics.events, topics.campaigns, topics.deadletter});
+  std::vector<std::string> required = {topics.events, topics.campaigns, topics.deadletter};
+  if (follow_up_) required.push_back(follow_up_->topic);
+  kafka::RequireTopics(*consumer_, config.kafka, required);
   publisher_ = std::make_unique<kafka::Publisher>(config.kafka);
   const size_t threads = static_cast<size_t>(config.project.fold_threads);
   for (size_t i = 0; i < threads; ++i)
@@ -460,6 +475,7 @@ ProjectorStats& ProjectorStats::operator+=(const ProjectorStats& other) {
   identity += other.identity;
   dead_lettered += other.dead_lettered;
   emitted += other.emitted;
+  followed_up += other.followed_up;
   batches += other.batches;
   return *this;
 }

@@ -8,6 +8,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -15,6 +16,7 @@
 
 #include "core/config/config.h"
 #include "core/events/envelope.h"
+#include "core/feedback/score.h"
 #include "core/kafka/client.h"
 #include "core/metrics/metrics.h"
 #include "core/store/store.h"
@@ -47,6 +49,8 @@ struct ProjectorStats {
   // Events the fold addressed to other shards (identity claims, merges,
   // moved customers, forwarded events), published to the events topic.
   uint64_t emitted = 0;
+  // Events the follow-up fold emitted (feedback events).
+  uint64_t followed_up = 0;
   uint64_t batches = 0;
 };
 
@@ -61,10 +65,21 @@ struct ProjectorStats {
 // partition order: the state is the same for any number of threads.
 class Projector {
  public:
+  // A second fold run after the projection's on every event it applied to a
+  // customer, in the same shard, batch and WriteBatch (the feedback
+  // service's scores). Its events go to `topic`, published, like the
+  // projection's own, before the batch's offsets are stored.
+  struct FollowUp {
+    std::string topic;
+    std::function<feedback::FeedbackOutcome(const fold::StateReader& shard, const v1::Event& event,
+                                            const std::string& customer_id)>
+        apply;
+  };
+
   // `registry` (optional) receives the projection's metrics: events by
   // outcome, dead letters, batch latency, consumer lag per partition.
   Projector(const config::AppConfig& config, store::Store& store,
-            metrics::Registry* registry = nullptr);
+            metrics::Registry* registry = nullptr, std::optional<FollowUp> follow_up = {});
   ~Projector();
 
   struct RunOptions {
@@ -114,6 +129,7 @@ class Projector {
   std::chrono::steady_clock::time_point batch_started_;
   std::function<void(const BatchReport&)> on_batch_;
   metrics::Registry* registry_;
+  const std::optional<FollowUp> follow_up_;
   const std::string events_topic_;
   std::atomic<bool> ready_{false};
   // End offsets at the first assignment; readiness means reaching them.

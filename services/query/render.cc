@@ -76,6 +76,25 @@ nlohmann::ordered_json DealJson(const state::v1::DealState& deal) {
   return out;
 }
 
+nlohmann::ordered_json ScoreJson(const state::v1::ScoreState& score,
+                                 const state::v1::CustomerState& customer) {
+  nlohmann::ordered_json components = nlohmann::ordered_json::array();
+  for (const auto& component : score.components())
+    components.push_back({{"name", component.name()},
+                          {"points", component.points()},
+                          {"reason", component.reason()}});
+  return {{"customer_id", customer.customer_id()},
+          {"score", score.score()},
+          {"fit", score.fit()},
+          {"engagement", score.engagement()},
+          {"negative", score.negative()},
+          {"components", components},
+          {"as_of", FormatIsoTimestampMs(score.as_of_ms())},
+          {"lifecycle_stage", events::LifecycleStageName(customer.lifecycle_stage())},
+          {"offered_to_sales", score.handed_over()},
+          {"rejections", score.rejections()}};
+}
+
 nlohmann::ordered_json AccountJson(const state::v1::AccountState& account) {
   nlohmann::ordered_json out = {{"id", account.account_key()}, {"name", account.name()}};
   auto text = [&](const char* name, const std::string& value) {

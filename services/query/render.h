@@ -16,6 +16,10 @@ namespace accord::query {
 // it came from.
 nlohmann::ordered_json CustomerJson(const state::v1::CustomerState& customer);
 nlohmann::ordered_json DealJson(const state::v1::DealState& deal);
+// The current score with its parts, the customer's lifecycle stage, and
+// whether it was offered to sales.
+nlohmann::ordered_json ScoreJson(const state::v1::ScoreState& score,
+                                 const state::v1::CustomerState& customer);
 // Fields the source never filled are left out.
 nlohmann::ordered_json AccountJson(const state::v1::AccountState& account);
 

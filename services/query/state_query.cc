@@ -121,6 +121,13 @@ std::optional<StateQuery::Deal> StateQuery::DealByKey(const std::string& deal_ke
   return deal;
 }
 
+std::optional<state::v1::ScoreState> StateQuery::ScoreOf(const Customer& customer) const {
+  const std::string key = customer.shard + customer.state.customer_id();
+  auto bytes = store_.Get(fold::Table::kScores, key);
+  if (!bytes) return std::nullopt;
+  return fold::DecodeState<state::v1::ScoreState>(*bytes, fold::Table::kScores, key);
+}
+
 std::optional<state::v1::AccountState> StateQuery::AccountByKey(
     const std::string& account_key) const {
   auto newest = NewestInShards<state::v1::AccountState>(fold::Table::kAccounts, account_key);

@@ -56,6 +56,10 @@ class StateQuery {
   // key moved to another partition) is taken where it is newest.
   std::optional<Deal> DealByKey(const std::string& deal_key) const;
 
+  // The customer's lead score, kept by the feedback service's state; none in
+  // a projection's.
+  std::optional<state::v1::ScoreState> ScoreOf(const Customer& customer) const;
+
   // By "<system>:<account id>", newest across shards.
   std::optional<state::v1::AccountState> AccountByKey(const std::string& account_key) const;
 

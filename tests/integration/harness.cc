@@ -74,12 +74,14 @@ TempDir::~TempDir() {
 AccordProcess::AccordProcess(const std::vector<std::string>& args, const std::string& topic_prefix,
                              const std::map<std::string, std::string>& extra_env) {
   const char* binary = ACCORD_BIN;
-  // Port 0: every projection serves its HTTP API on a free port of its own,
-  // so tests running side by side never collide on the default one.
+  // Port 0: every projection and feedback service serves its HTTP API on a
+  // free port of its own, so tests running side by side never collide on the
+  // default one.
   std::map<std::string, std::string> env = {
       {"ACCORD_KAFKA_BOOTSTRAP_SERVERS", Bootstrap()},
       {"ACCORD_KAFKA_TOPIC_PREFIX", topic_prefix},
       {"ACCORD_PROJECT_HTTP_LISTEN", "127.0.0.1:0"},
+      {"ACCORD_FEEDBACK_HTTP_LISTEN", "127.0.0.1:0"},
       // One import ledger per test's topics, outside the
       // working directory.
       {"ACCORD_IMPORT_LEDGER",

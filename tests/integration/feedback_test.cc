@@ -1,0 +1,129 @@
+// The feedback service through the real broker: lead scores and the
+// qualified handover from a small history, the same ids on a replay, and
+// the score served over HTTP.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/harness.h"
+
+namespace accord::testing {
+namespace {
+
+constexpr int64_t kT0 = 1741944600000;  // 2025-03-14T09:30:00Z
+constexpr int64_t kHour = 3'600'000;
+
+v1::Event Contact(const std::string& record, const std::string& email, const std::string& company) {
+  v1::Event event = ContactEvent("marketing", record, 1, kT0, email, "");
+  event.mutable_customer_upserted()->set_company(company);
+  return event;
+}
+
+v1::Event Engaged(const std::string& record, int64_t at_ms, const std::string& email,
+                  v1::EngagementKind kind) {
+  v1::Event event = EngagementEvent("marketing", record, at_ms, email, "spring");
+  event.mutable_campaign_engagement()->set_kind(kind);
+  return event;
+}
+
+v1::Event Rejected(const std::string& email, int64_t at_ms, const std::string& reason) {
+  v1::Event event = EngagementEvent("crm", "decision-1", at_ms, email, "");
+  event.mutable_lead_decision()->set_accepted(false);
+  event.mutable_lead_decision()->set_reason_code(reason);
+  event.set_event_id(events::MakeEventId("crm", "decision-1", 1, "lead_decision"));
+  return event;
+}
+
+std::vector<std::string> Ids(const std::vector<v1::Event>& events) {
+  std::vector<std::string> ids;
+  for (const auto& event : events) ids.push_back(event.event_id());
+  return ids;
+}
+
+TEST(Feedback, ScoresHandoverAndRejectionWithTheSameIdsOnReplay) {
+  auto topics = CreateTopics("feedback", 2);
+  TempDir dir;
+  {
+    std::ofstream config(dir / "accord.yaml");
+    config << "feedback:\n"
+              "  score:\n"
+              "    step: 5\n"
+              "    engagement: {opened: 1, form_submitted: 10, webinar_attended: 15}\n"
+              "    lead_rejected: {default: -10, no_budget: -25}\n"
+              "    fit:\n"
+              "      - {field: company, contains: [gmbh], points: 20}\n"
+              "  handover: {min_score: 40, min_fit: 10, min_engagement: 20}\n";
+  }
+  const std::map<std::string, std::string> env = {{"ACCORD_CONFIG", dir / "accord.yaml"}};
+  PublishEvents(
+      topics,
+      {Contact("m1", "anna@corp-gmbh.de", "Corp GmbH"),
+       Contact("m2", "bernd@freiberuf.de", "Bernd Freiberuf"),
+       Engaged("e1", kT0 + kHour, "anna@corp-gmbh.de", v1::ENGAGEMENT_KIND_WEBINAR_ATTENDED),
+       Engaged("e2", kT0 + kHour, "bernd@freiberuf.de", v1::ENGAGEMENT_KIND_OPENED),
+       Engaged("e3", kT0 + 2 * kHour, "anna@corp-gmbh.de", v1::ENGAGEMENT_KIND_FORM_SUBMITTED),
+       Engaged("e4", kT0 + 2 * kHour, "bernd@freiberuf.de", v1::ENGAGEMENT_KIND_OPENED),
+       Rejected("anna@corp-gmbh.de", kT0 + 24 * kHour, "no_budget")});
+
+  auto first =
+      RunAccord({"feedback", "--db", dir / "feedback", "--until-caught-up"}, topics.prefix, env);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("5 feedback events emitted"), std::string::npos) << first.out;
+
+  auto emitted = ReadTopic(topics.names.feedback);
+  ASSERT_EQ(emitted.size(), 5u);
+  // Anna's, all in her partition, in the order they happened. Bernd's opens
+  // never move his score by more than the step.
+  std::vector<int> scores;
+  for (const auto& event : emitted) {
+    EXPECT_EQ(event.customer_key(), "email:anna@corp-gmbh.de");
+    EXPECT_EQ(event.origin(), v1::ORIGIN_ACCORD);
+    if (event.has_score_updated()) scores.push_back(event.score_updated().score());
+  }
+  // 20 fit; +15; +10 (the webinar an hour older: 14.99); then, 22 hours
+  // later, the engagement decayed to 24.46 and the rejection's -25.
+  EXPECT_EQ(scores, (std::vector<int>{20, 35, 45, 19}));
+  ASSERT_TRUE(emitted[3].has_lead_qualified()) << emitted[3].ShortDebugString();
+  EXPECT_EQ(emitted[3].lead_qualified().score(), 45);
+  EXPECT_EQ(emitted[4].score_updated().components().rbegin()->reason(),
+            "-25 negative.lead_rejected (no_budget)");
+
+  // A replay of the same history into a fresh directory emits the very same
+  // ids, in the same order.
+  auto replay = RunAccord({"feedback", "--db", dir / "replay", "--group-id",
+                           topics.prefix + "-replay", "--until-caught-up"},
+                          topics.prefix, env);
+  ASSERT_EQ(replay.exit_code, 0) << replay.err;
+  auto both = ReadTopic(topics.names.feedback);
+  ASSERT_EQ(both.size(), 10u);
+  EXPECT_EQ(Ids({both.begin() + 5, both.end()}), Ids(emitted));
+
+  // The service serves the current score with its parts.
+  AccordProcess service({"feedback", "--db", dir / "feedback"}, topics.prefix, env);
+  int port = 0;
+  ASSERT_TRUE(WaitUntil(
+      [&] { return (port = ServedPort(service, "the HTTP API")) > 0 || !service.Running(); },
+      std::chrono::seconds(60)))
+      << service.Stderr();
+  ASSERT_GT(port, 0) << service.Stderr();
+  httplib::Client client("127.0.0.1", port);
+  auto customer = client.Get("/v1/customers?email=anna%40corp-gmbh.de");
+  ASSERT_TRUE(customer && customer->status == 200) << (customer ? customer->body : "no answer");
+  const std::string id = nlohmann::json::parse(customer->body)["id"];
+  auto score = client.Get("/v1/customers/" + id + "/score");
+  ASSERT_TRUE(score && score->status == 200) << (score ? score->body : "no answer");
+  auto body = nlohmann::json::parse(score->body);
+  EXPECT_EQ(body["score"], 19);
+  EXPECT_EQ(body["fit"], 20);
+  EXPECT_EQ(body["negative"], -25);
+  EXPECT_EQ(body["offered_to_sales"], false);
+  EXPECT_EQ(body["rejections"], 1);
+  EXPECT_EQ(body["components"][0]["name"], "fit.company");
+  service.Kill(SIGTERM);
+  EXPECT_EQ(service.Wait(), 0) << service.Stderr();
+}
+
+}  // namespace
+}  // namespace accord::testing

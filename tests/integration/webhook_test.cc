@@ -162,7 +162,7 @@ const std::string kChanges = R"([
    "occurredAt":1735689700000,"propertyName":"dealstage","propertyValue":"closedwon",
    "email":"jana.wolf@stadtwerke-nord.de","properties":{"dealname":"Zähler 2025","amount":"48000"}},
   {"eventId":105,"subscriptionType":"contact.deletion","objectId":555,"occurredAt":1735689800000},
-  {"eventId":106,"subscriptionType":"company.creation","objectId":7,"occurredAt":1735689800000}
+  {"eventId":106,"subscriptionType":"ticket.creation","objectId":7,"occurredAt":1735689800000}
 ])";
 
 const std::string kSubmission = R"({"eventId":"sub-77","submittedAt":1735690000000,

@@ -19,12 +19,6 @@
 namespace accord::connectors::cdc {
 namespace {
 
-std::atomic<bool> stop_requested{false};
-
-void RequestStop(int) {
-  stop_requested.store(true);
-}
-
 struct CdcOptions {
   std::string dsn;
   std::string slot = "accord";
@@ -107,8 +101,7 @@ int RunCdc(const CdcOptions& options, cli::Context& context) {
   connection.Start(options.slot, options.publication);
   spdlog::info("streaming changes of {} from slot {}", options.publication, options.slot);
 
-  std::signal(SIGINT, RequestStop);
-  std::signal(SIGTERM, RequestStop);
+  const auto& stop_requested = cli::StopOnSignals();
   ChangeStream stream;
   uint64_t committed = 0;  // end of the last transaction handed to the sink
   uint64_t confirmed = 0;

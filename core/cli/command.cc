@@ -1,5 +1,7 @@
 #include "core/cli/command.h"
 
+#include <csignal>
+
 #include <spdlog/spdlog.h>
 
 namespace accord::cli {
@@ -11,6 +13,26 @@ const config::AppConfig& Context::Config() {
     spdlog::set_level(level);
   }
   return *config_;
+}
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+
+extern "C" void RequestStop(int) {
+  stop_requested.store(true);
+}
+
+}  // namespace
+
+const std::atomic<bool>& StopOnSignals() {
+  static const bool installed = [] {
+    std::signal(SIGINT, RequestStop);
+    std::signal(SIGTERM, RequestStop);
+    return true;
+  }();
+  (void)installed;
+  return stop_requested;
 }
 
 }  // namespace accord::cli

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+
 #include <CLI/CLI.hpp>
 
 #include <optional>
@@ -21,6 +23,10 @@ class Context {
  private:
   std::optional<config::AppConfig> config_;
 };
+
+// A flag SIGINT and SIGTERM set, for long-running commands to stop between
+// units of work; the handlers are installed on the first call.
+const std::atomic<bool>& StopOnSignals();
 
 // Ends the process with this exit code; the command has already said why.
 struct ExitCode {

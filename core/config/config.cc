@@ -147,6 +147,48 @@ class FileReader {
           else
             Unknown(value, name + "." + key);
         });
+      } else if (name == "sink") {
+        ForEach(body, name, [&](const std::string& kind, const YAML::Node& section) {
+          auto& sink = config_.sink;
+          if (kind == "http") {
+            ForEach(section, "sink.http", [&](const std::string& key, const YAML::Node& value) {
+              const std::string full = "sink.http." + key;
+              if (key == "url")
+                sink.http_url = Scalar(value, key);
+              else if (key == "auth_header")
+                sink.http_auth_header = Scalar(value, key);
+              else if (key == "auth_env")
+                sink.http_auth_env = Scalar(value, key);
+              else if (key == "secret_env")
+                sink.http_secret_env = Scalar(value, key);
+              else if (key == "max_in_flight")
+                sink.http_max_in_flight = Int(value, full, 1, 256);
+              else if (key == "max_attempts")
+                sink.http_max_attempts = Int(value, full, 1, 1000);
+              else if (key == "initial_backoff_ms")
+                sink.http_initial_backoff_ms = Int(value, full, 1);
+              else if (key == "max_backoff_ms")
+                sink.http_max_backoff_ms = Int(value, full, 1);
+              else if (key == "timeout_ms")
+                sink.http_timeout_ms = Int(value, full, 1000);
+              else if (key == "auth" || key == "secret" || key == "token")
+                throw ConfigError(Where(path_, value) + ": " + full +
+                                  " is a secret: give it in the environment variable that "
+                                  "sink.http.auth_env or sink.http.secret_env names");
+              else
+                Unknown(value, full);
+            });
+          } else if (kind == "jsonl") {
+            ForEach(section, "sink.jsonl", [&](const std::string& key, const YAML::Node& value) {
+              if (key == "path")
+                sink.jsonl_path = Scalar(value, key);
+              else
+                Unknown(value, "sink.jsonl." + key);
+            });
+          } else {
+            Unknown(section, name + "." + kind);
+          }
+        });
       } else if (name == "webhook") {
         ForEach(body, name, [&](const std::string& key, const YAML::Node& value) {
           auto& webhook = config_.webhook;
@@ -372,6 +414,8 @@ void ApplyEnvironment(AppConfig& config, const Environment& env) {
   text("ACCORD_PROJECT_INSTANCE_ID", config.project.instance_id);
   text("ACCORD_PROJECT_HTTP_LISTEN", config.project.http_listen);
   text("ACCORD_FEEDBACK_GROUP_ID", config.feedback.group_id);
+  text("ACCORD_SINK_HTTP_URL", config.sink.http_url);
+  text("ACCORD_SINK_JSONL_PATH", config.sink.jsonl_path);
   text("ACCORD_FEEDBACK_STORE_PATH", config.feedback.store_path);
   text("ACCORD_FEEDBACK_HTTP_LISTEN", config.feedback.http_listen);
   number("ACCORD_PROJECT_BATCH_MAX_MESSAGES", config.project.batch_max_messages, 1);

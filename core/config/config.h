@@ -82,6 +82,24 @@ struct FeedbackConfig {
   feedback::FeedbackRules rules;
 };
 
+struct SinkConfig {
+  // accord sink http: where and how feedback events are POSTed.
+  std::string http_url;
+  // A header carrying credentials, its value from an environment variable
+  // (never from the file).
+  std::string http_auth_header = "Authorization";
+  std::string http_auth_env = "ACCORD_SINK_HTTP_AUTH";
+  // The environment variable holding the HMAC key of X-Accord-Signature.
+  std::string http_secret_env = "ACCORD_SINK_HTTP_SECRET";
+  int http_max_in_flight = 4;
+  int http_max_attempts = 8;
+  int http_initial_backoff_ms = 200;
+  int http_max_backoff_ms = 30000;
+  int http_timeout_ms = 10000;
+  // accord sink jsonl: the file events are appended to.
+  std::string jsonl_path = "var/feedback.jsonl";
+};
+
 struct AppConfig {
   KafkaConfig kafka;
   StoreConfig store;
@@ -89,6 +107,7 @@ struct AppConfig {
   FoldConfig fold;
   WebhookConfig webhook;
   FeedbackConfig feedback;
+  SinkConfig sink;
   std::string log_level = "info";
 };
 

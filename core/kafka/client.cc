@@ -232,4 +232,17 @@ Publisher::Result Publisher::Flush() {
   return result;
 }
 
+Publisher::Headers DeadLetterHeaders(const RdKafka::Message& message, const std::string& reason,
+                                     const std::string& code) {
+  const std::string topic = message.topic_name();
+  const std::string partition = std::to_string(message.partition());
+  const std::string offset = std::to_string(message.offset());
+  return {{"accord.deadletter.id", topic + "/" + partition + "/" + offset},
+          {"accord.reason", reason},
+          {"accord.reason.code", code},
+          {"accord.source.topic", topic},
+          {"accord.source.partition", partition},
+          {"accord.source.offset", offset}};
+}
+
 }  // namespace accord::kafka

@@ -94,4 +94,10 @@ class Publisher {
   std::unique_ptr<RdKafka::Producer> producer_;
 };
 
+// The headers of a dead letter parked for `message` (docs/events.md, "Dead
+// letters"): its id names where the original sits, so a letter parked again
+// after a crash is recognisable.
+Publisher::Headers DeadLetterHeaders(const RdKafka::Message& message, const std::string& reason,
+                                     const std::string& code);
+
 }  // namespace accord::kafka

@@ -6,6 +6,7 @@
 
 #include "connectors/cdc/cdc_command.h"
 #include "connectors/import/import_command.h"
+#include "connectors/sink/sink_command.h"
 #include "connectors/webhook/webhook_command.h"
 #include "core/cli/command.h"
 #include "services/admin/topics_command.h"
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   accord::connectors::cdc::RegisterCdcCommand(app, context);
   accord::project::RegisterProjectCommand(app, context);
   accord::feedback::RegisterFeedbackCommand(app, context);
+  accord::connectors::sink::RegisterSinkCommands(app, context);
   accord::query::RegisterQueryCommands(app, context);
   accord::admin::RegisterTopicsCommand(app, context);
   accord::deadletter::RegisterDeadletterCommands(app, context);

@@ -11,16 +11,6 @@
 #include "services/project/projector.h"
 
 namespace accord::project {
-namespace {
-
-std::atomic<bool> stop_requested{false};
-
-extern "C" void RequestStop(int) {
-  stop_requested.store(true);
-}
-
-}  // namespace
-
 ProjectorStats RunProjector(config::AppConfig config, const RunCommandOptions& options,
                             std::optional<Projector::FollowUp> follow_up) {
   if (!options.db.empty()) config.store.path = options.db;
@@ -38,13 +28,11 @@ ProjectorStats RunProjector(config::AppConfig config, const RunCommandOptions& o
   api::HttpServer http(
       *store, [&projector] { return projector.Ready(); }, registry);
   if (listen) http.Start(listen->host, listen->port);
-  std::signal(SIGINT, RequestStop);
-  std::signal(SIGTERM, RequestStop);
   spdlog::info("folding {}.* from {} into {} as group {}", config.kafka.topic_prefix,
                config.kafka.bootstrap_servers, config.store.path, config.project.group_id);
   Projector::RunOptions run;
   run.until_caught_up = options.until_caught_up;
-  run.stop = &stop_requested;
+  run.stop = &cli::StopOnSignals();
   auto stats = projector.Run(run);
   http.Stop();
   return stats;

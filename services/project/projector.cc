@@ -196,23 +196,14 @@ class Projector::FoldWorker {
   // Parks a message that cannot be folded in the dead-letter topic, with
   // headers naming the reason and where it came from.
   void DeadLetter(const RdKafka::Message& message, const events::Decoded& decoded) {
-    const std::string topic = message.topic_name();
-    const std::string source =
-        topic + "/" + std::to_string(message.partition()) + "/" + std::to_string(message.offset());
-    spdlog::warn("dead-lettering message {}[{}]@{}: {}", topic, message.partition(),
+    spdlog::warn("dead-lettering message {}[{}]@{}: {}", message.topic_name(), message.partition(),
                  message.offset(), decoded.reason);
     std::string key = message.key() ? *message.key() : std::string();
     std::string value(static_cast<const char*>(message.payload()), message.len());
-    // The id makes a dead letter re-published after a crash recognisable.
     outbox_.push_back({events::Topics(projector_.config_.kafka.topic_prefix).deadletter,
-                       std::move(key),
-                       std::move(value),
-                       {{"accord.deadletter.id", source},
-                        {"accord.reason", decoded.reason},
-                        {"accord.reason.code", std::string(DecodeErrorCode(decoded.error))},
-                        {"accord.source.topic", topic},
-                        {"accord.source.partition", std::to_string(message.partition())},
-                        {"accord.source.offset", std::to_string(message.offset())}}});
+                       std::move(key), std::move(value),
+                       kafka::DeadLetterHeaders(message, decoded.reason,
+                                                std::string(DecodeErrorCode(decoded.error)))});
     ++stats_.dead_lettered;
     if (projector_.registry_)
       projector_.registry_

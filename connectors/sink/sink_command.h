@@ -1,0 +1,10 @@
+#pragma once
+
+#include "core/cli/command.h"
+
+namespace accord::connectors::sink {
+
+// Adds `accord sink http` and `accord sink jsonl`.
+void RegisterSinkCommands(CLI::App& app, cli::Context& context);
+
+}  // namespace accord::connectors::sink

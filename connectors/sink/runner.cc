@@ -140,6 +140,7 @@ class Runner {
     }
     target_.Sync();
     ledger_.Record(done);
+    in_batch_.clear();
     std::map<std::pair<std::string, int32_t>, int64_t> next_offsets;
     for (const auto& message : batch)
       next_offsets[{message->topic_name(), message->partition()}] = message->offset() + 1;
@@ -164,10 +165,13 @@ class Runner {
       Count("dead_lettered", stats_.dead_lettered);
       return;
     }
-    if (ledger_.Contains(event.event_id())) {
+    {
       std::lock_guard lock(mutex);
-      Count("duplicate", stats_.duplicates);
-      return;
+      // Delivered before, or earlier in this batch.
+      if (!in_batch_.insert(event.event_id()).second || ledger_.Contains(event.event_id())) {
+        Count("duplicate", stats_.duplicates);
+        return;
+      }
     }
     auto result = target_.Deliver(event, FeedbackJson(event));
     std::lock_guard lock(mutex);
@@ -199,6 +203,7 @@ class Runner {
   kafka::Publisher dead_letters_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   RunnerStats stats_;
+  std::set<std::string> in_batch_;
 };
 
 }  // namespace

@@ -1,0 +1,161 @@
+// accord sink http through the real broker: every feedback event reaches the
+// marketing endpoint, although it fails for a while and the sink is killed
+// and restarted; a refused one is dead-lettered; duplicates are skipped.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "core/kafka/client.h"
+#include "tests/integration/harness.h"
+
+namespace accord::testing {
+namespace {
+
+// A marketing tool's endpoint: fails the first `failures` requests with 500,
+// refuses events of one customer with 422, and takes the rest, once per
+// Idempotency-Key (a repeated key is answered 200 and not taken again).
+class MarketingEndpoint {
+ public:
+  explicit MarketingEndpoint(int failures) : failures_(failures) {
+    server_.Post("/accord", [this](const httplib::Request& request, httplib::Response& response) {
+      std::lock_guard lock(mutex_);
+      ++requests_;
+      if (requests_ <= failures_) {
+        response.status = 500;
+        return;
+      }
+      auto body = nlohmann::json::parse(request.body);
+      if (body["customer_key"] == "email:refused@kunde.de") {
+        response.status = 422;
+        response.set_content("no such contact", "text/plain");
+        return;
+      }
+      // A repeated key was taken before: answered alike, not taken again.
+      taken_.insert(request.get_header_value("Idempotency-Key"));
+      response.status = 200;
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::yield();
+  }
+  ~MarketingEndpoint() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/accord"; }
+  int Requests() {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+  std::set<std::string> Taken() {
+    std::lock_guard lock(mutex_);
+    return taken_;
+  }
+
+ private:
+  const int failures_;
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  int requests_ = 0;
+  std::set<std::string> taken_;
+};
+
+v1::Event ScoreFor(const std::string& email, int n) {
+  v1::Event event;
+  event.mutable_score_updated()->set_score(n);
+  event.set_schema_version(1);
+  event.set_source_system("accord");
+  event.set_source_record_id("c-" + email);
+  event.set_occurred_at_ms(1741944600000 + n);
+  event.set_customer_key("email:" + email);
+  event.set_origin(v1::ORIGIN_ACCORD);
+  event.set_event_id(
+      events::MakeEventId("accord", email + "#" + std::to_string(n), 0, "score_updated"));
+  return event;
+}
+
+TEST(Sink, EveryEventReachesMarketingOnceThroughFailuresAndAKill) {
+  auto topics = CreateTopics("sink", 3);
+  std::vector<v1::Event> events;
+  for (int customer = 0; customer < 10; ++customer)
+    for (int n = 0; n < 30; ++n)
+      events.push_back(ScoreFor("kunde" + std::to_string(customer) + "@kunde.de", n));
+  events.push_back(ScoreFor("refused@kunde.de", 1));
+  {
+    kafka::Publisher publisher(KafkaConfigFor(topics.prefix));
+    for (const auto& event : events)
+      publisher.Publish(topics.names.feedback, events::MessageKey(event),
+                        event.SerializeAsString());
+    // A feedback service that folded again emits the same event again.
+    publisher.Publish(topics.names.feedback, events::MessageKey(events[5]),
+                      events[5].SerializeAsString());
+    ASSERT_EQ(publisher.Flush().failed, 0u);
+  }
+
+  MarketingEndpoint endpoint(/*failures=*/40);
+  TempDir dir;
+  {
+    std::ofstream config(dir / "accord.yaml");
+    // A killed member holds its partitions until its session times out.
+    config << "kafka:\n  properties:\n    session.timeout.ms: \"6000\"\n"
+           << "sink:\n  http:\n    url: " << endpoint.Url()
+           << "\n    max_attempts: 100\n    initial_backoff_ms: 5\n    max_backoff_ms: 40\n";
+  }
+  const std::map<std::string, std::string> env = {{"ACCORD_CONFIG", dir / "accord.yaml"}};
+  const std::vector<std::string> args = {"sink", "http", "--ledger", dir / "ledger",
+                                         "--until-caught-up"};
+  {
+    AccordProcess sink(args, topics.prefix, env);
+    ASSERT_TRUE(WaitUntil([&] { return endpoint.Taken().size() >= 60 || !sink.Running(); },
+                          std::chrono::seconds(60)))
+        << sink.Stderr();
+    sink.Kill(SIGKILL);
+    sink.Wait();
+  }
+  const size_t before_restart = endpoint.Taken().size();
+  EXPECT_LT(before_restart, events.size() - 1) << "killed too late to prove anything";
+  auto restarted = RunAccord(args, topics.prefix, env);
+  ASSERT_EQ(restarted.exit_code, 0) << restarted.err;
+
+  std::set<std::string> expected;
+  for (size_t i = 0; i + 1 < events.size(); ++i) expected.insert(events[i].event_id());
+  EXPECT_EQ(endpoint.Taken(), expected);
+  EXPECT_GE(endpoint.Requests(), 40 + static_cast<int>(expected.size()));
+
+  // Read from the start again (another group), the ledger knows every event:
+  // nothing is sent.
+  const int requests = endpoint.Requests();
+  auto again = RunAccord({"sink", "http", "--ledger", dir / "ledger", "--group-id",
+                          topics.prefix + "-again", "--until-caught-up"},
+                         topics.prefix, env);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("delivered 0 feedback events, duplicates skipped 302"),
+            std::string::npos)
+      << again.out;
+  EXPECT_EQ(endpoint.Requests(), requests);
+
+  auto listed = RunAccord({"deadletter", "list", "--format", "json"}, topics.prefix);
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  std::istringstream lines(listed.out);
+  std::vector<nlohmann::json> letters;
+  for (std::string line; std::getline(lines, line);) letters.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(letters.size(), 1u) << listed.out;
+  EXPECT_EQ(letters[0]["reason_code"], "sink_refused");
+  EXPECT_NE(letters[0]["reason"].get<std::string>().find("HTTP 422: no such contact"),
+            std::string::npos)
+      << letters[0].dump();
+  EXPECT_EQ(letters[0]["source_topic"], topics.names.feedback);
+}
+
+}  // namespace
+}  // namespace accord::testing

@@ -325,5 +325,37 @@ TEST_F(ConfigTest, InvalidFeedbackRulesAreRefusedWithLineAndReason) {
   refused("feedback:\n  handover:\n    when: always\n", "unknown key feedback.handover.when");
 }
 
+TEST_F(ConfigTest, SinkSection) {
+  env_ = {{"ACCORD_SINK_JSONL_PATH", "/srv/feedback.jsonl"}};
+  auto sink = LoadText(R"(sink:
+  http:
+    url: https://marketing.example/hooks/accord
+    auth_header: X-Api-Key
+    auth_env: MARKETING_KEY
+    max_in_flight: 8
+    max_attempts: 12
+    initial_backoff_ms: 100
+    max_backoff_ms: 60000
+    timeout_ms: 5000
+)")
+                  .sink;
+  EXPECT_EQ(sink.http_url, "https://marketing.example/hooks/accord");
+  EXPECT_EQ(sink.http_auth_header, "X-Api-Key");
+  EXPECT_EQ(sink.http_auth_env, "MARKETING_KEY");
+  EXPECT_EQ(sink.http_max_in_flight, 8);
+  EXPECT_EQ(sink.http_max_attempts, 12);
+  EXPECT_EQ(sink.http_initial_backoff_ms, 100);
+  EXPECT_EQ(sink.http_max_backoff_ms, 60000);
+  EXPECT_EQ(sink.http_timeout_ms, 5000);
+  EXPECT_EQ(sink.jsonl_path, "/srv/feedback.jsonl");
+
+  std::string secret = ErrorOf("sink:\n  http:\n    token: hunter2\n");
+  EXPECT_NE(secret.find("accord.yaml:3: sink.http.token is a secret"), std::string::npos) << secret;
+  EXPECT_EQ(secret.find("hunter2"), std::string::npos) << secret;
+  EXPECT_NE(ErrorOf("sink:\n  http:\n    max_in_flight: 0\n").find("max_in_flight"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("sink:\n  kafka: {}\n").find("unknown key sink.kafka"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace accord::config

@@ -1,5 +1,6 @@
 #include "connectors/sink/retry.h"
 
+#include <algorithm>
 #include <ctime>
 #include <string>
 
@@ -27,18 +28,20 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(
     std::string_view value, std::chrono::system_clock::time_point now) {
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
-  if (value.empty()) return std::nullopt;
+  if (value.empty() || value.find('\0') != std::string_view::npos) return std::nullopt;
   if (value.find_first_not_of("0123456789") == std::string_view::npos) {
     if (value.size() > 9) return std::nullopt;
-    return std::chrono::seconds(std::stoll(std::string(value)));
+    return std::chrono::seconds(
+        std::min<int64_t>(std::stoll(std::string(value)), kLongestRetryAfter.count()));
   }
   std::tm parts{};
   const std::string text(value);
   const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &parts);
   if (end == nullptr || *end != '\0') return std::nullopt;
-  auto at = std::chrono::system_clock::from_time_t(timegm(&parts));
-  if (at <= now) return std::chrono::milliseconds(0);
-  return std::chrono::duration_cast<std::chrono::milliseconds>(at - now);
+  // In whole seconds of time_t: a date centuries ahead must not overflow.
+  const int64_t ahead = static_cast<int64_t>(timegm(&parts)) -
+                        static_cast<int64_t>(std::chrono::system_clock::to_time_t(now));
+  return std::chrono::seconds(std::clamp<int64_t>(ahead, 0, kLongestRetryAfter.count()));
 }
 
 }  // namespace accord::connectors::sink

@@ -32,9 +32,13 @@ std::chrono::milliseconds Backoff(const RetryPolicy& policy, int retry,
                                   std::optional<std::chrono::milliseconds> retry_after,
                                   std::mt19937_64& random);
 
+// A receiver asking for a longer wait gets this one: a sink does not stall
+// for days on one answer.
+inline constexpr std::chrono::seconds kLongestRetryAfter{24 * 3600};
+
 // A Retry-After header: delay-seconds ("120") or an HTTP-date
-// ("Wed, 21 Oct 2015 07:28:00 GMT", relative to `now`); nullopt when it is
-// neither.
+// ("Wed, 21 Oct 2015 07:28:00 GMT", relative to `now`), at most
+// kLongestRetryAfter; nullopt when it is neither.
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
                                                          std::chrono::system_clock::time_point now);
 

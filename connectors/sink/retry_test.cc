@@ -46,6 +46,8 @@ TEST(ParseRetryAfter, SecondsOrHttpDate) {
   EXPECT_EQ(ParseRetryAfter(" 0 ", now), milliseconds(0));
   EXPECT_EQ(ParseRetryAfter("Wed, 21 Oct 2015 07:28:30 GMT", now), milliseconds(30'000));
   EXPECT_EQ(ParseRetryAfter("Wed, 21 Oct 2015 07:00:00 GMT", now), milliseconds(0));
+  EXPECT_EQ(ParseRetryAfter("999999999", now), kLongestRetryAfter);
+  EXPECT_EQ(ParseRetryAfter("Wed, 21 Oct 5722 07:28:00 GMT", now), kLongestRetryAfter);
   for (const char* junk : {"", "soon", "-5", "1.5", "9999999999", "Wed, 21 Oct 2015"})
     EXPECT_EQ(ParseRetryAfter(junk, now), std::nullopt) << junk;
 }

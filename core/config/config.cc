@@ -144,6 +144,8 @@ class FileReader {
             ReadScoreRules(value);
           else if (key == "handover")
             ReadHandoverRules(value);
+          else if (key == "pause")
+            ReadPauseRules(value);
           else
             Unknown(value, name + "." + key);
         });
@@ -359,6 +361,21 @@ class FileReader {
                         ": feedback.score.fit: a rule needs field, in or contains, and "
                         "points");
     return rule;
+  }
+
+  void ReadPauseRules(const YAML::Node& node) {
+    auto& rules = config_.feedback.rules.pause;
+    ForEach(node, "feedback.pause", [&](const std::string& key, const YAML::Node& value) {
+      const std::string name = "feedback.pause." + key;
+      if (key == "max_attempts")
+        rules.max_attempts = Int(value, name, 1, 10000);
+      else if (key == "window_days")
+        rules.window_ms = Days(Int(value, name, 1, 3650));
+      else if (key == "pause_days")
+        rules.pause_ms = Days(Int(value, name, 1, 3650));
+      else
+        Unknown(value, name);
+    });
   }
 
   void ReadHandoverRules(const YAML::Node& node) {

@@ -274,6 +274,7 @@ TEST_F(ConfigTest, FeedbackRules) {
     min_fit: 15
     min_engagement: 20
     engagement_window_days: 21
+  pause: {max_attempts: 4, window_days: 10, pause_days: 30}
 )");
   EXPECT_EQ(config.feedback.group_id, "fb");
   EXPECT_EQ(config.feedback.store_path, "/srv/accord/feedback");
@@ -295,6 +296,9 @@ TEST_F(ConfigTest, FeedbackRules) {
   EXPECT_EQ(rules.score.fit[1].match, feedback::FitRule::Match::kIn);
   EXPECT_EQ(rules.handover.min_score, 60);
   EXPECT_EQ(rules.handover.engagement_window_ms, 21LL * 86'400'000);
+  EXPECT_EQ(rules.pause.max_attempts, 4);
+  EXPECT_EQ(rules.pause.window_ms, 10LL * 86'400'000);
+  EXPECT_EQ(rules.pause.pause_ms, 30LL * 86'400'000);
 }
 
 TEST_F(ConfigTest, InvalidFeedbackRulesAreRefusedWithLineAndReason) {
@@ -323,6 +327,7 @@ TEST_F(ConfigTest, InvalidFeedbackRulesAreRefusedWithLineAndReason) {
   refused("feedback:\n  score:\n    fit: {field: country}\n", "must be a list of rules");
   refused("feedback:\n  handover:\n    min_engagement: -1\n", "min_engagement");
   refused("feedback:\n  handover:\n    when: always\n", "unknown key feedback.handover.when");
+  refused("feedback:\n  pause:\n    max_attempts: 0\n", "feedback.pause.max_attempts must be");
 }
 
 TEST_F(ConfigTest, SinkSection) {

@@ -58,11 +58,21 @@ struct HandoverRules {
   int64_t engagement_window_ms = 30LL * 24 * 3600 * 1000;
 };
 
+// When a customer is contacted too often: more than `max_attempts` contact
+// attempts from either side (marketing e-mails sent, sales' outbound calls,
+// e-mails and meetings) within `window_ms` pause contact for `pause_ms`.
+struct PauseRules {
+  int32_t max_attempts = 6;
+  int64_t window_ms = 7LL * 24 * 3600 * 1000;
+  int64_t pause_ms = 14LL * 24 * 3600 * 1000;
+};
+
 // Part of the feedback fold's input: a state is rebuilt by replay after the
 // rules change.
 struct FeedbackRules {
   ScoreRules score;
   HandoverRules handover;
+  PauseRules pause;
 };
 
 }  // namespace accord::feedback

@@ -12,19 +12,21 @@ namespace accord::feedback {
 struct FeedbackOutcome {
   // Writes to Table::kScores.
   std::vector<fold::Change> changes;
-  // Feedback events for accord.feedback (ScoreUpdated, LeadQualified). Their
+  // Feedback events for accord.feedback (ScoreUpdated, LeadQualified,
+  // ContactPause). Their
   // ids derive from the event that caused them and the customer, so folding
   // the same history again emits the same ids.
   std::vector<v1::Event> emitted;
 };
 
-// The lead-score fold: a pure function of the state, one event the
+// The feedback fold (lead score, handover, contact pause): a pure function
+// of the state, one event the
 // projection fold has just applied to `customer_id`, and the rules. Time is
 // the events' occurred-at: the latest one seen for the customer is the
 // score's "now", and engagement decays towards it. `state` shows the
 // customer as the projection left it after this event (fields for fit, the
 // lifecycle stage) and the customer's ScoreState.
-FeedbackOutcome ApplyScore(const fold::StateReader& state, const v1::Event& event,
-                           const std::string& customer_id, const FeedbackRules& rules);
+FeedbackOutcome ApplyFeedback(const fold::StateReader& state, const v1::Event& event,
+                              const std::string& customer_id, const FeedbackRules& rules);
 
 }  // namespace accord::feedback

@@ -46,7 +46,7 @@ class ScoreTest : public ::testing::Test {
     auto projected = fold::Apply(state_, event);
     state_.Write(projected.changes);
     if (projected.customer_id.empty()) return {};
-    auto outcome = ApplyScore(state_, event, projected.customer_id, rules_);
+    auto outcome = ApplyFeedback(state_, event, projected.customer_id, rules_);
     state_.Write(outcome.changes);
     for (const auto& emitted : outcome.emitted) {
       EXPECT_EQ(events::ValidateEvent(emitted), "") << emitted.ShortDebugString();
@@ -149,6 +149,45 @@ TEST_F(ScoreTest, CustomersSalesAlreadyHasAreNotOfferedAgain) {
   Fold(Engaged("w1", kT0, v1::ENGAGEMENT_KIND_WEBINAR_ATTENDED));
   for (const auto& event : Fold(Engaged("w2", kT0, v1::ENGAGEMENT_KIND_WEBINAR_ATTENDED)))
     EXPECT_FALSE(event.has_lead_qualified());
+}
+
+v1::Event Call(std::string_view record, int64_t at_ms, std::string_view email) {
+  v1::Event event;
+  event.mutable_activity_logged()->set_activity_id(std::string(record));
+  event.mutable_activity_logged()->set_kind(v1::ACTIVITY_KIND_CALL);
+  event.mutable_activity_logged()->set_outbound(true);
+  event.set_customer_key(*events::EmailIdentityKey(email));
+  return Finish(std::move(event), "crm", record, 1, at_ms);
+}
+
+TEST_F(ScoreTest, TooManyContactAttemptsFromBothSidesPauseContactOncePerPause) {
+  rules_.pause = {.max_attempts = 3, .window_ms = 7 * kDay, .pause_ms = 14 * kDay};
+  Fold(Anna());
+  auto pauses = [&](const v1::Event& event) {
+    std::vector<v1::ContactPause> found;
+    for (const auto& emitted : Fold(event))
+      if (emitted.has_contact_pause()) found.push_back(emitted.contact_pause());
+    return found;
+  };
+  EXPECT_TRUE(pauses(Engaged("s1", kT0, v1::ENGAGEMENT_KIND_SENT)).empty());
+  EXPECT_TRUE(pauses(Call("k1", kT0 + kDay, "anna@corp.de")).empty());
+  // Opens are the customer's doing, not attempts to reach her.
+  EXPECT_TRUE(pauses(Engaged("o1", kT0 + kDay, v1::ENGAGEMENT_KIND_OPENED)).empty());
+  EXPECT_TRUE(pauses(Engaged("s2", kT0 + 2 * kDay, v1::ENGAGEMENT_KIND_SENT)).empty());
+  auto pause = pauses(Call("k2", kT0 + 3 * kDay, "anna@corp.de"));
+  ASSERT_EQ(pause.size(), 1u);
+  EXPECT_EQ(pause[0].until_ms(), kT0 + 17 * kDay);
+  EXPECT_EQ(pause[0].attempts(), 4);
+  EXPECT_EQ(pause[0].window_days(), 7);
+  EXPECT_EQ(pause[0].reason(),
+            "4 contact attempts in 7 days (2 by marketing, 2 by sales), more than 3");
+  // Announced once per pause.
+  EXPECT_TRUE(pauses(Engaged("s3", kT0 + 4 * kDay, v1::ENGAGEMENT_KIND_SENT)).empty());
+  // After the pause, attempts count anew: the old ones left the window.
+  EXPECT_TRUE(pauses(Engaged("s4", kT0 + 20 * kDay, v1::ENGAGEMENT_KIND_SENT)).empty());
+  EXPECT_TRUE(pauses(Engaged("s5", kT0 + 20 * kDay, v1::ENGAGEMENT_KIND_SENT)).empty());
+  EXPECT_TRUE(pauses(Engaged("s6", kT0 + 21 * kDay, v1::ENGAGEMENT_KIND_SENT)).empty());
+  EXPECT_EQ(pauses(Call("k3", kT0 + 21 * kDay, "anna@corp.de")).size(), 1u);
 }
 
 TEST_F(ScoreTest, TheSameHistoryEmitsTheSameIds) {

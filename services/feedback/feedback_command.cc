@@ -31,7 +31,7 @@ void RegisterFeedbackCommand(CLI::App& app, cli::Context& context) {
         events::Topics(config.kafka.topic_prefix).feedback,
         [rules](const fold::StateReader& shard, const v1::Event& event,
                 const std::string& customer_id) {
-          return ApplyScore(shard, event, customer_id, rules);
+          return ApplyFeedback(shard, event, customer_id, rules);
         }};
     auto stats = project::RunProjector(config, *options, std::move(scores));
     std::cout << "folded " << stats.messages << " messages in " << stats.batches

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "accord/v1/event.pb.h"
@@ -16,5 +17,10 @@ namespace accord::connectors::sink {
 //    "origin": "accord", "changeSource": "accord",
 //    "score_updated": {"score": 62, ...}}
 std::string FeedbackJson(const v1::Event& event);
+
+// The team-chat message for an event sales should see, in the incoming-
+// webhook shape {"text": "..."}: qualified leads, contact pauses,
+// reactivation candidates and won deals; nullopt for everything else.
+std::optional<std::string> ChatMessageJson(const v1::Event& event);
 
 }  // namespace accord::connectors::sink

@@ -43,13 +43,17 @@ class Runner {
     consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
     if (!consumer_) throw kafka::KafkaError("cannot create Kafka consumer: " + error);
     kafka::RequireReachable(*consumer_, config.kafka);
-    kafka::RequireTopics(*consumer_, config.kafka, {topics_.feedback, topics_.deadletter});
+    subscribed_ = {topics_.feedback};
+    if (options.with_events_topic) subscribed_.push_back(topics_.events);
+    auto required = subscribed_;
+    required.push_back(topics_.deadletter);
+    kafka::RequireTopics(*consumer_, config.kafka, required);
   }
 
   ~Runner() { consumer_->close(); }
 
   RunnerStats Run() {
-    auto err = consumer_->subscribe({topics_.feedback});
+    auto err = consumer_->subscribe(subscribed_);
     if (err != RdKafka::ERR_NO_ERROR)
       throw kafka::KafkaError("cannot subscribe: " + RdKafka::err2str(err));
     std::set<int32_t> at_end;
@@ -161,8 +165,19 @@ class Runner {
         std::string_view(static_cast<const char*>(message.payload()), message.len()), event);
     if (decoded.error != events::DecodeError::kNone) {
       std::lock_guard lock(mutex);
+      // The projection parks what it cannot read on the events topic.
+      if (message.topic_name() != topics_.feedback) {
+        Count("skipped", stats_.skipped);
+        return;
+      }
       letters.push_back({&message, decoded.reason, "not_an_event"});
       Count("dead_lettered", stats_.dead_lettered);
+      return;
+    }
+    auto body = options_.render ? options_.render(event) : FeedbackJson(event);
+    if (!body) {
+      std::lock_guard lock(mutex);
+      Count("skipped", stats_.skipped);
       return;
     }
     {
@@ -173,7 +188,7 @@ class Runner {
         return;
       }
     }
-    auto result = target_.Deliver(event, FeedbackJson(event));
+    auto result = target_.Deliver(event, *body);
     std::lock_guard lock(mutex);
     done.push_back(event.event_id());
     if (result.delivered) {
@@ -204,6 +219,7 @@ class Runner {
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   RunnerStats stats_;
   std::set<std::string> in_batch_;
+  std::vector<std::string> subscribed_;
 };
 
 }  // namespace

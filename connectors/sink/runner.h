@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "connectors/sink/target.h"
@@ -11,6 +13,11 @@
 namespace accord::connectors::sink {
 
 struct RunnerOptions {
+  // What the sink reads: <prefix>.feedback, and for a chat sink also
+  // <prefix>.events (won deals).
+  bool with_events_topic = false;
+  // The body delivered for an event; nullopt skips it.
+  std::function<std::optional<std::string>(const v1::Event&)> render;
   // The sink's consumer group on <prefix>.feedback: its committed offsets
   // are the sink's position.
   std::string group_id;
@@ -26,6 +33,8 @@ struct RunnerOptions {
 
 struct RunnerStats {
   uint64_t delivered = 0;
+  // Events this sink does not deliver (a chat sink's score updates).
+  uint64_t skipped = 0;
   // Events delivered before (a feedback service that folded again).
   uint64_t duplicates = 0;
   uint64_t dead_lettered = 0;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "connectors/sink/body.h"
 #include "connectors/sink/runner.h"
 
 namespace accord::connectors::sink {
@@ -25,19 +26,35 @@ std::string FromEnvironment(const std::string& variable) {
   return value ? value : "";
 }
 
+// The retry and timeout settings of sink.http, which the chat sink shares.
+HttpTargetOptions HttpOptions(const config::SinkConfig& config) {
+  HttpTargetOptions target;
+  target.retry = {config.http_max_attempts,
+                  std::chrono::milliseconds(config.http_initial_backoff_ms),
+                  std::chrono::milliseconds(config.http_max_backoff_ms)};
+  target.timeout = std::chrono::milliseconds(config.http_timeout_ms);
+  return target;
+}
+
 void Run(const config::AppConfig& config, const std::string& kind, Target& target,
-         const SinkOptions& options, int default_in_flight) {
+         const SinkOptions& options, int default_in_flight,
+         std::function<std::optional<std::string>(const v1::Event&)> render = nullptr,
+         bool with_events_topic = false) {
   RunnerOptions run;
   run.group_id = options.group_id.empty() ? "accord-sink-" + kind : options.group_id;
   run.ledger = options.ledger.empty() ? "var/sink/" + kind + "-ledger" : options.ledger;
   run.max_in_flight = options.max_in_flight > 0 ? options.max_in_flight : default_in_flight;
   run.until_caught_up = options.until_caught_up;
   run.stop = &cli::StopOnSignals();
+  run.render = std::move(render);
+  run.with_events_topic = with_events_topic;
   metrics::Registry registry;
   spdlog::info("delivering feedback events as group {}, ledger {}", run.group_id, run.ledger);
   auto stats = RunSink(config, target, run, &registry);
   std::cout << "delivered " << stats.delivered << " feedback events, duplicates skipped "
-            << stats.duplicates << ", dead-lettered " << stats.dead_lettered << "\n";
+            << stats.duplicates << ", dead-lettered " << stats.dead_lettered;
+  if (stats.skipped > 0) std::cout << ", not for this sink " << stats.skipped;
+  std::cout << "\n";
 }
 
 void AddCommonOptions(CLI::App& command, const std::shared_ptr<SinkOptions>& options,
@@ -73,7 +90,7 @@ void RegisterSinkCommands(CLI::App& app, cli::Context& context) {
   AddCommonOptions(*http, http_options, "http");
   http->callback([http_options, &context] {
     const auto& config = context.Config().sink;
-    HttpTargetOptions target;
+    HttpTargetOptions target = HttpOptions(config);
     target.url = http_options->url.empty() ? config.http_url : http_options->url;
     if (target.url.empty())
       throw CLI::ValidationError("--url", "no endpoint: give --url or sink.http.url");
@@ -83,12 +100,28 @@ void RegisterSinkCommands(CLI::App& app, cli::Context& context) {
       target.auth_value = auth;
     }
     target.secret = FromEnvironment(config.http_secret_env);
-    target.retry = {config.http_max_attempts,
-                    std::chrono::milliseconds(config.http_initial_backoff_ms),
-                    std::chrono::milliseconds(config.http_max_backoff_ms)};
-    target.timeout = std::chrono::milliseconds(config.http_timeout_ms);
     auto endpoint = MakeHttpTarget(target, &cli::StopOnSignals());
     Run(context.Config(), "http", *endpoint, *http_options, config.http_max_in_flight);
+  });
+
+  auto chat_options = std::make_shared<SinkOptions>();
+  auto* chat = sink->add_subcommand(
+      "chat",
+      "Post qualified leads, contact pauses, reactivation candidates and won deals to a "
+      "team chat");
+  chat->add_option("--url", chat_options->url,
+                   "Incoming-webhook URL (default: the environment variable sink.chat.url_env "
+                   "names, ACCORD_SINK_CHAT_URL)");
+  AddCommonOptions(*chat, chat_options, "chat");
+  chat->callback([chat_options, &context] {
+    const auto& config = context.Config().sink;
+    HttpTargetOptions target = HttpOptions(config);
+    target.url =
+        chat_options->url.empty() ? FromEnvironment(config.chat_url_env) : chat_options->url;
+    if (target.url.empty())
+      throw CLI::ValidationError("--url", "no chat URL: give --url or set " + config.chat_url_env);
+    auto endpoint = MakeHttpTarget(target, &cli::StopOnSignals());
+    Run(context.Config(), "chat", *endpoint, *chat_options, 1, ChatMessageJson, true);
   });
 
   auto jsonl_options = std::make_shared<SinkOptions>();

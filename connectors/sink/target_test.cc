@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -153,6 +154,27 @@ TEST(HttpTarget, AStopRequestEndsTheWaitForARetry) {
   std::atomic<bool> stop{true};
   auto target = MakeHttpTarget(options, &stop);
   EXPECT_THROW(target->Deliver(Score(), FeedbackJson(Score())), Stopped);
+}
+
+TEST(JsonlTarget, AppendsOneLinePerEvent) {
+  const std::string path = ::testing::TempDir() + "/accord-sink-test.jsonl";
+  std::remove(path.c_str());
+  {
+    auto file = MakeJsonlTarget(path);
+    EXPECT_TRUE(file->Deliver(Score(), FeedbackJson(Score())).delivered);
+    EXPECT_TRUE(file->Deliver(Score(), "{\"id\": \"second\"}").delivered);
+    file->Sync();
+  }
+  // Appended to, never truncated, when opened again.
+  MakeJsonlTarget(path)->Deliver(Score(), "{\"id\": \"third\"}");
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(nlohmann::json::parse(lines[0])["id"], Score().event_id());
+  EXPECT_EQ(lines[2], "{\"id\": \"third\"}");
+  std::remove(path.c_str());
+  EXPECT_THROW(MakeJsonlTarget("/nonexistent-dir/x.jsonl"), std::runtime_error);
 }
 
 TEST(HttpTarget, OnlyHttpUrls) {

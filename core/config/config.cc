@@ -180,6 +180,17 @@ class FileReader {
               else
                 Unknown(value, full);
             });
+          } else if (kind == "chat") {
+            ForEach(section, "sink.chat", [&](const std::string& key, const YAML::Node& value) {
+              if (key == "url_env")
+                sink.chat_url_env = Scalar(value, key);
+              else if (key == "url")
+                throw ConfigError(Where(path_, value) +
+                                  ": sink.chat.url is a secret (whoever has it can post): give "
+                                  "it in the environment variable sink.chat.url_env names");
+              else
+                Unknown(value, "sink.chat." + key);
+            });
           } else if (kind == "jsonl") {
             ForEach(section, "sink.jsonl", [&](const std::string& key, const YAML::Node& value) {
               if (key == "path")

@@ -96,6 +96,9 @@ struct SinkConfig {
   int http_initial_backoff_ms = 200;
   int http_max_backoff_ms = 30000;
   int http_timeout_ms = 10000;
+  // accord sink chat: a team chat's incoming-webhook URL (it is a secret in
+  // most chat tools, so it comes from this environment variable).
+  std::string chat_url_env = "ACCORD_SINK_CHAT_URL";
   // accord sink jsonl: the file events are appended to.
   std::string jsonl_path = "var/feedback.jsonl";
 };

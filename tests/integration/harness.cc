@@ -151,15 +151,22 @@ RunResult RunAccord(const std::vector<std::string>& args, const std::string& top
   return {code, process.Stdout(), process.Stderr()};
 }
 
-int64_t FoldedOffsets(const std::string& db) {
-  try {
-    auto store = store::Store::Open(db, store::Store::Mode::kReadOnly);
-    int64_t total = 0;
-    for (const auto& offset : store->AllOffsets()) total += offset.next_offset;
-    return total;
-  } catch (const store::StoreError&) {
-    return 0;  // not created yet
+int64_t FoldedOffsets(const std::vector<std::string>& dbs) {
+  std::map<std::pair<std::string, int32_t>, int64_t> furthest;
+  for (const auto& db : dbs) {
+    try {
+      auto store = store::Store::Open(db, store::Store::Mode::kReadOnly);
+      for (const auto& offset : store->AllOffsets()) {
+        auto& next = furthest[{offset.stream, offset.partition}];
+        next = std::max(next, offset.next_offset);
+      }
+    } catch (const store::StoreError&) {
+      // not created yet
+    }
   }
+  int64_t total = 0;
+  for (const auto& [partition, next] : furthest) total += next;
+  return total;
 }
 
 int64_t EndOffsets(const Topics& topics) {

@@ -81,10 +81,14 @@ struct RunResult {
 RunResult RunAccord(const std::vector<std::string>& args, const std::string& topic_prefix,
                     const std::map<std::string, std::string>& extra_env = {});
 
-// Messages a projection's state directory has folded, summed over its
-// partitions' stored offsets (read while the projection may be writing);
-// 0 while the directory does not exist yet.
-int64_t FoldedOffsets(const std::string& db);
+// Messages projection state directories have folded: each partition's
+// stored offset, from the directory that folded it furthest (a partition
+// that moved between instances is in both), summed. Read while projections
+// may be writing; a directory that does not exist yet counts nothing.
+int64_t FoldedOffsets(const std::vector<std::string>& dbs);
+inline int64_t FoldedOffsets(const std::string& db) {
+  return FoldedOffsets(std::vector<std::string>{db});
+}
 
 // Messages in the events and campaigns topics: the sum of their partitions'
 // end offsets, which a caught-up projection's offsets add up to.

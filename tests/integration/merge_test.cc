@@ -160,7 +160,9 @@ TEST(Merge, AcrossTwoInstancesCombinedStateEqualsOnePass) {
   // Each partition is folded by one of them: their offsets add up to the
   // topics' ends once every identity event they published is folded too.
   ASSERT_TRUE(WaitUntil(
-      [&] { return FoldedOffsets(first_db) + FoldedOffsets(second_db) == EndOffsets(topics); },
+      [&] {
+        return FoldedOffsets({first_db, second_db}) == EndOffsets(topics);
+      },
       std::chrono::seconds(120)))
       << first.Stderr() << second.Stderr();
   first.Kill(SIGTERM);

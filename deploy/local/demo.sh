@@ -3,7 +3,9 @@
 # machine: installs what is missing, builds `accord`, starts the local Kafka
 # (deploy/local/kafka.sh), imports the bundled sample (German contacts from a
 # marketing tool and a CRM, campaigns, deals), folds it into RocksDB under
-# var/demo/state and prints what it folded. Kafka keeps running afterwards so
+# var/demo/state and prints what it folded, then scores the leads with the
+# feedback rules of deploy/local/accord.yaml and delivers the scores to
+# var/demo/feedback.jsonl. Kafka keeps running afterwards so
 # the state and topics can be explored; stop it with deploy/local/kafka.sh stop.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -44,6 +46,18 @@ echo "== what was folded"
 echo
 echo "== one customer known to marketing and sales, asked for as ' K.Hahn@OS-Papier.de '"
 "$accord" query customer --db "$demo/state" --email ' K.Hahn@OS-Papier.de '
+
+echo
+echo "== score the leads (feedback rules of deploy/local/accord.yaml) into $demo/feedback"
+"$accord" --config deploy/local/accord.yaml --log-level warn feedback --db "$demo/feedback" \
+  --group-id accord-demo-feedback --until-caught-up --http-listen ""
+
+echo
+echo "== deliver the feedback events to $demo/feedback.jsonl"
+"$accord" --config deploy/local/accord.yaml --log-level warn sink jsonl --path "$demo/feedback.jsonl" \
+  --group-id "accord-demo-sink-$(date +%s)" --ledger "$demo/sink-ledger" --until-caught-up
+echo "the first two of $(wc -l < "$demo/feedback.jsonl") lines:"
+head -2 "$demo/feedback.jsonl"
 
 echo
 echo "Kafka is still running on $ACCORD_KAFKA_BOOTSTRAP_SERVERS; stop it with deploy/local/kafka.sh stop"

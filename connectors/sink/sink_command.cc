@@ -8,6 +8,7 @@
 
 #include "connectors/sink/body.h"
 #include "connectors/sink/runner.h"
+#include "services/api/server_thread.h"
 
 namespace accord::connectors::sink {
 namespace {
@@ -19,6 +20,7 @@ struct SinkOptions {
   std::string ledger;
   int max_in_flight = 0;
   bool until_caught_up = false;
+  std::string http_listen;
 };
 
 std::string FromEnvironment(const std::string& variable) {
@@ -49,6 +51,13 @@ void Run(const config::AppConfig& config, const std::string& kind, Target& targe
   run.render = std::move(render);
   run.with_events_topic = with_events_topic;
   metrics::Registry registry;
+  api::ServerThread serving;
+  if (!options.http_listen.empty()) {
+    auto listen = api::ParseListenAddress(options.http_listen);
+    serving.ServeHealthAndMetrics(registry);
+    serving.Start(listen.host, listen.port, "sink health and metrics",
+                  "choose another with --http-listen");
+  }
   spdlog::info("delivering feedback events as group {}, ledger {}", run.group_id, run.ledger);
   auto stats = RunSink(config, target, run, &registry);
   std::cout << "delivered " << stats.delivered << " feedback events, duplicates skipped "
@@ -68,6 +77,12 @@ void AddCommonOptions(CLI::App& command, const std::shared_ptr<SinkOptions>& opt
       "Directory of the ids already delivered (default: var/sink/" + kind + "-ledger)");
   command.add_flag("--until-caught-up", options->until_caught_up,
                    "Exit once every partition of <prefix>.feedback is delivered to its end");
+  options->http_listen = kind == "http" ? "127.0.0.1:8093" : kind == "chat" ? "127.0.0.1:8094" : "";
+  command
+      .add_option("--http-listen", options->http_listen,
+                  "Where /healthz and /metrics (Prometheus: accord_sink_events_total by "
+                  "outcome) are served, host:port; \"\" for nowhere")
+      ->capture_default_str();
 }
 
 }  // namespace

@@ -112,8 +112,9 @@ TEST(Sink, EveryEventReachesMarketingOnceThroughFailuresAndAKill) {
            << "\n    max_attempts: 100\n    initial_backoff_ms: 5\n    max_backoff_ms: 40\n";
   }
   const std::map<std::string, std::string> env = {{"ACCORD_CONFIG", dir / "accord.yaml"}};
-  const std::vector<std::string> args = {"sink", "http", "--ledger", dir / "ledger",
-                                         "--until-caught-up"};
+  const std::vector<std::string> args = {
+      "sink",          "http",        "--ledger",         dir / "ledger",
+      "--http-listen", "127.0.0.1:0", "--until-caught-up"};
   {
     AccordProcess sink(args, topics.prefix, env);
     ASSERT_TRUE(WaitUntil([&] { return endpoint.Taken().size() >= 60 || !sink.Running(); },
@@ -136,7 +137,7 @@ TEST(Sink, EveryEventReachesMarketingOnceThroughFailuresAndAKill) {
   // nothing is sent.
   const int requests = endpoint.Requests();
   auto again = RunAccord({"sink", "http", "--ledger", dir / "ledger", "--group-id",
-                          topics.prefix + "-again", "--until-caught-up"},
+                          topics.prefix + "-again", "--http-listen", "", "--until-caught-up"},
                          topics.prefix, env);
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.find("delivered 0 feedback events, duplicates skipped 302"),

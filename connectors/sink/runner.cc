@@ -56,17 +56,18 @@ class Runner {
     auto err = consumer_->subscribe(subscribed_);
     if (err != RdKafka::ERR_NO_ERROR)
       throw kafka::KafkaError("cannot subscribe: " + RdKafka::err2str(err));
-    std::set<int32_t> at_end;
+    // Topic and partition: a chat sink reads two topics.
+    std::set<std::pair<std::string, int32_t>> at_end;
     bool assigned = false;
     while (!(options_.stop && options_.stop->load())) {
       std::vector<Message> batch;
       while (batch.size() < static_cast<size_t>(options_.batch_max_messages)) {
         Message message(consumer_->consume(batch.empty() ? 200 : 20));
         if (message->err() == RdKafka::ERR_NO_ERROR) {
-          at_end.erase(message->partition());
+          at_end.erase({message->topic_name(), message->partition()});
           batch.push_back(std::move(message));
         } else if (message->err() == RdKafka::ERR__PARTITION_EOF) {
-          at_end.insert(message->partition());
+          at_end.insert({message->topic_name(), message->partition()});
         } else if (message->err() == RdKafka::ERR__TIMED_OUT) {
           break;
         } else {

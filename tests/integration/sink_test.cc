@@ -5,6 +5,7 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -156,6 +157,57 @@ TEST(Sink, EveryEventReachesMarketingOnceThroughFailuresAndAKill) {
             std::string::npos)
       << letters[0].dump();
   EXPECT_EQ(letters[0]["source_topic"], topics.names.feedback);
+}
+
+TEST(Sink, ChatPostsWhatSalesShouldActOnFromBothTopics) {
+  auto topics = CreateTopics("sink-chat", 2);
+  std::mutex mutex;
+  std::vector<std::string> texts;
+  httplib::Server chat;
+  chat.Post("/hook", [&](const httplib::Request& request, httplib::Response& response) {
+    std::lock_guard lock(mutex);
+    texts.push_back(nlohmann::json::parse(request.body)["text"]);
+    response.status = 200;
+  });
+  const int port = chat.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { chat.listen_after_bind(); });
+
+  v1::Event lead = ScoreFor("anna@corp.de", 1);
+  lead.mutable_lead_qualified()->set_score(45);
+  lead.mutable_lead_qualified()->add_reasons("score 45 >= 40");
+  lead.set_event_id(events::MakeEventId("accord", "lead", 0, "lead_qualified"));
+  {
+    kafka::Publisher publisher(KafkaConfigFor(topics.prefix));
+    for (const auto& event : {ScoreFor("anna@corp.de", 2), lead})
+      publisher.Publish(topics.names.feedback, events::MessageKey(event),
+                        event.SerializeAsString());
+    ASSERT_EQ(publisher.Flush().failed, 0u);
+  }
+  v1::Event won = ContactEvent("crm", "D-7", 3, 1741944600000, "anna@corp.de", "");
+  won.mutable_deal_upserted()->set_deal_id("D-7");
+  won.mutable_deal_upserted()->set_name("Lizenz 2025");
+  won.mutable_deal_upserted()->set_stage(v1::DEAL_STAGE_CLOSED_WON);
+  won.mutable_deal_upserted()->mutable_amount()->set_minor_units(1250000);
+  won.mutable_deal_upserted()->mutable_amount()->set_currency("EUR");
+  PublishEvents(topics, {ContactEvent("crm", "K-1", 1, 1741944600000, "anna@corp.de", ""), won});
+  PublishRaw(topics, "email:x@firma.de", "not an event: the projection's to park");
+
+  TempDir dir;
+  auto result =
+      RunAccord({"sink", "chat", "--url", "http://127.0.0.1:" + std::to_string(port) + "/hook",
+                 "--ledger", dir / "ledger", "--http-listen", "", "--until-caught-up"},
+                topics.prefix);
+  chat.stop();
+  serving.join();
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("delivered 2 feedback events"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("not for this sink 3"), std::string::npos) << result.out;
+  std::sort(texts.begin(), texts.end());
+  EXPECT_EQ(texts, (std::vector<std::string>{
+                       "Deal won: Lizenz 2025, 12500.00 EUR (anna@corp.de)",
+                       "Qualified lead for sales: anna@corp.de, score 45 (score 45 >= 40)"}));
+  auto letters = RunAccord({"deadletter", "list", "--format", "json"}, topics.prefix);
+  EXPECT_EQ(letters.out, "") << "the chat sink parks nothing of the events topic";
 }
 
 }  // namespace

@@ -67,16 +67,23 @@ class Scorer {
     auto customer = fold::LoadCustomer(state_, customer_id_);
     if (!customer || !customer->merged_into().empty() || !customer->merged_into_key().empty())
       return {};
-    ScoreState score;
-    if (auto bytes = state_.Get(fold::Table::kScores, customer_id_))
-      score = fold::DecodeState<ScoreState>(*bytes, fold::Table::kScores, customer_id_);
+    FeedbackOutcome outcome;
+    ScoreState score = LoadScore(customer_id_).value_or(ScoreState());
     score.set_customer_id(customer_id_);
     const int64_t at = event_.occurred_at_ms();
-    const int64_t now = std::max(score.as_of_ms(), at);
-    score.set_engagement_milli(
-        std::llround(Decay(static_cast<double>(score.engagement_milli()), now - score.as_of_ms(),
-                           rules_.score.half_life_ms)));
-    score.set_as_of_ms(now);
+    int64_t now = std::max(score.as_of_ms(), at);
+    DecayTo(score, now);
+    // Customers merged into this one bring their scores along (within the
+    // shard; a customer moved in from another shard starts from its events).
+    for (const auto& merged_id : customer->merged_customer_ids()) {
+      auto merged = LoadScore(merged_id);
+      if (!merged) continue;
+      now = std::max(now, merged->as_of_ms());
+      DecayTo(score, now);
+      DecayTo(*merged, now);
+      Absorb(score, *merged);
+      outcome.changes.push_back({fold::Table::kScores, merged_id, std::nullopt});
+    }
 
     FoldSignal(score, at, now);
     auto& recent = *score.mutable_recent();
@@ -112,7 +119,6 @@ class Scorer {
     score.set_fit(fit);
     score.set_engagement(engagement);
 
-    FeedbackOutcome outcome;
     if (std::abs(total - score.last_score()) > rules_.score.step) {
       v1::Event updated;
       auto* payload = updated.mutable_score_updated();
@@ -138,6 +144,38 @@ class Scorer {
   }
 
  private:
+  std::optional<ScoreState> LoadScore(const std::string& id) const {
+    auto bytes = state_.Get(fold::Table::kScores, id);
+    if (!bytes) return std::nullopt;
+    return fold::DecodeState<ScoreState>(*bytes, fold::Table::kScores, id);
+  }
+
+  void DecayTo(ScoreState& score, int64_t now) const {
+    score.set_engagement_milli(
+        std::llround(Decay(static_cast<double>(score.engagement_milli()), now - score.as_of_ms(),
+                           rules_.score.half_life_ms)));
+    score.set_as_of_ms(now);
+  }
+
+  // Both as of the same time: what either did counts for the one customer.
+  static void Absorb(ScoreState& score, const ScoreState& merged) {
+    score.set_engagement_milli(score.engagement_milli() + merged.engagement_milli());
+    score.set_negative(score.negative() + merged.negative());
+    score.set_rejections(score.rejections() + merged.rejections());
+    score.set_handed_over(score.handed_over() || merged.handed_over());
+    score.set_paused_until_ms(std::max(score.paused_until_ms(), merged.paused_until_ms()));
+    score.mutable_recent()->MergeFrom(merged.recent());
+    std::stable_sort(score.mutable_recent()->begin(), score.mutable_recent()->end(),
+                     [](const auto& a, const auto& b) { return a.at_ms() < b.at_ms(); });
+    score.mutable_attempts()->MergeFrom(merged.attempts());
+    std::stable_sort(score.mutable_attempts()->begin(), score.mutable_attempts()->end(),
+                     [](const auto& a, const auto& b) { return a.at_ms() < b.at_ms(); });
+    if (!score.emitted() && merged.emitted()) {
+      score.set_last_score(merged.last_score());
+      score.set_emitted(true);
+    }
+  }
+
   // What this event says about the lead.
   void FoldSignal(ScoreState& score, int64_t at, int64_t now) {
     if (event_.has_campaign_engagement()) {

@@ -190,6 +190,27 @@ TEST_F(ScoreTest, TooManyContactAttemptsFromBothSidesPauseContactOncePerPause) {
   EXPECT_EQ(pauses(Call("k3", kT0 + 21 * kDay, "anna@corp.de")).size(), 1u);
 }
 
+TEST_F(ScoreTest, MergedCustomersBringTheirScoresAlong) {
+  Fold(Contact({.record = "m1", .email = "anna@corp.de", .company = "Corp GmbH"}));
+  Fold(Engaged("w1", kT0, v1::ENGAGEMENT_KIND_WEBINAR_ATTENDED));
+  Fold(Contact({.system = "crm", .record = "k1", .email = "a.schmidt@corp.de"}));
+  Fold(Engagement("f1", kT0, "a.schmidt@corp.de", "spring", v1::ENGAGEMENT_KIND_FORM_SUBMITTED));
+  ASSERT_EQ(state_.Rows(fold::Table::kScores).size(), 2u);
+  // The CRM learns that its contact is the marketing one: one customer now.
+  auto merged = Fold(Contact({.system = "crm",
+                              .record = "k1",
+                              .version = 2,
+                              .at_ms = kT0 + kMinute,
+                              .email = "a.schmidt@corp.de",
+                              .linked = {"marketing:m1"}}));
+  ASSERT_EQ(state_.Rows(fold::Table::kScores).size(), 1u);
+  ASSERT_FALSE(merged.empty());
+  EXPECT_EQ(merged[0].score_updated().engagement(), 25);
+  // Both customers' engagement counts towards the handover: 15 + 10 >= 20.
+  ASSERT_EQ(merged.size(), 2u);
+  EXPECT_TRUE(merged[1].has_lead_qualified());
+}
+
 TEST_F(ScoreTest, TheSameHistoryEmitsTheSameIds) {
   auto history = {Anna(), Engaged("w1", kT0, v1::ENGAGEMENT_KIND_WEBINAR_ATTENDED),
                   Engaged("f1", kT0 + kDay, v1::ENGAGEMENT_KIND_FORM_SUBMITTED),

@@ -11,12 +11,14 @@ namespace accord::feedback {
 void RegisterFeedbackCommand(CLI::App& app, cli::Context& context) {
   auto options = std::make_shared<project::RunCommandOptions>();
   auto* command = app.add_subcommand(
-      "feedback", "Fold the event topics into lead scores and handovers for marketing");
+      "feedback",
+      "Fold the event topics into lead scores, handovers and contact pauses for marketing");
   command->footer(
       "Folds the topics as the projection does, in a consumer group and RocksDB directory of "
       "its own (feedback.group_id, feedback.store_path), and scores every customer an event "
-      "touched with the rules of feedback.score and feedback.handover (docs/feedback.md). "
-      "Score updates and qualified leads go to <prefix>.feedback, published before the "
+      "touched with the rules of feedback.score, .handover and .pause (docs/feedback.md). "
+      "Score updates, qualified leads and contact pauses go to <prefix>.feedback, published before "
+      "the "
       "batch's offsets are stored; their ids derive from the events that caused them, so a "
       "restart or a replay emits the same ids. Runs until SIGINT or SIGTERM, or with "
       "--until-caught-up until every assigned partition is folded to its end.");

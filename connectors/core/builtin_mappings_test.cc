@@ -34,6 +34,7 @@ const std::vector<std::string> kShipped = {"accord-campaigns",
                                            "outlook-contacts",
                                            "outlook-contacts-de",
                                            "postgres-accounts",
+                                           "postgres-activities",
                                            "postgres-contacts",
                                            "postgres-contacts-deleted",
                                            "postgres-deals",
@@ -535,6 +536,22 @@ const Sample kSamples[] = {
            annual_revenue { minor_units: 610000000 currency: "EUR" }
            country: "DE"
            city: "Kaiserslautern")pb"}},
+    {"postgres-activities",
+     {{"id", "12"},
+      {"contact_email", "Anna.Meier@Corp.de"},
+      {"kind", "Termin"},
+      {"subject", "Vor-Ort-Termin Lizenzen"},
+      {"outbound", "t"},
+      {"updated_by", "vertrieb"},
+      {"_op", "insert"},
+      {"_lsn", "22036900"},
+      {"_commit_time", "2025-03-14T09:30:00.000Z"},
+      {"_table", "public.activities"}},
+     {"crm", "12", "email:anna.meier@corp.de", kMarch14At0930, 22036900,
+      R"pb(activity_id: "12"
+           kind: ACTIVITY_KIND_MEETING
+           subject: "Vor-Ort-Termin Lizenzen"
+           outbound: true)pb"}},
     {"salesforce-accounts",
      {{"Account ID", "0015g00000QrStU"},
       {"Account Name", "Corp GmbH"},

@@ -244,10 +244,12 @@ std::optional<int64_t> ParseInteger(std::string_view text) {
 
 std::optional<bool> ParseBoolean(std::string_view text) {
   std::string lower = AsciiLower(text);
+  // "t" and "f": PostgreSQL's text form, as change data capture reads it.
   if (lower == "true" || lower == "yes" || lower == "ja" || lower == "1" || lower == "x" ||
-      lower == "y")
+      lower == "y" || lower == "t")
     return true;
-  if (lower == "false" || lower == "no" || lower == "nein" || lower == "0" || lower == "n")
+  if (lower == "false" || lower == "no" || lower == "nein" || lower == "0" || lower == "n" ||
+      lower == "f")
     return false;
   return std::nullopt;
 }

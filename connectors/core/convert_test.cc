@@ -200,9 +200,9 @@ TEST(ParseInteger, SignedWholeNumbers) {
 }
 
 TEST(ParseBoolean, EnglishGermanDigitsAndCheckboxes) {
-  for (const char* yes : {"true", "TRUE", "Yes", "ja", "JA", "1", "x", "X", "y"})
+  for (const char* yes : {"true", "TRUE", "Yes", "ja", "JA", "1", "x", "X", "y", "t"})
     EXPECT_EQ(ParseBoolean(yes), true) << yes;
-  for (const char* no : {"false", "False", "no", "Nein", "0", "n"})
+  for (const char* no : {"false", "False", "no", "Nein", "0", "n", "f"})
     EXPECT_EQ(ParseBoolean(no), false) << no;
   for (const char* neither : {"maybe", "2", "on", "wahr", " yes"})
     EXPECT_FALSE(ParseBoolean(neither)) << neither;

@@ -433,6 +433,16 @@ bool Mapping::ForCampaignsTopic() const {
   return payload_->name() == "campaign_upserted";
 }
 
+std::optional<std::string> Mapping::Spelling(std::string_view field,
+                                             std::string_view source) const {
+  for (const auto& rule : fields_) {
+    if (rule.field == nullptr || rule.field->name() != field) continue;
+    auto it = rule.values.find(AsciiLower(Trim(source)));
+    if (it != rule.values.end() && !it->second.empty()) return it->second;
+  }
+  return std::nullopt;
+}
+
 bool Mapping::NamesCustomer() const {
   return accord::connectors::NamesCustomer(payload_->name());
 }

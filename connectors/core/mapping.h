@@ -44,6 +44,12 @@ class Mapping {
   const std::string& name() const { return name_; }
   const std::string& description() const { return description_; }
   const ReadDefaults& read() const { return read_; }
+  // Accord's spelling of a source value of the payload field `field`, as the
+  // field's values: table gives it ("closedwon" -> "closed_won"); nullopt
+  // when the table has none. Other connectors of the same tool read its
+  // values the same way.
+  std::optional<std::string> Spelling(std::string_view field, std::string_view source) const;
+
   // campaign definitions go to the campaigns topic, the rest to the events topic.
   bool ForCampaignsTopic() const;
   // False for campaign and account definitions, whose events have no

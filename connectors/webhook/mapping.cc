@@ -6,7 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
+#include "connectors/core/builtin_mappings.h"
 #include "connectors/core/convert.h"
+#include "connectors/core/mapping.h"
 #include "core/events/envelope.h"
 #include "core/events/identity.h"
 #include "core/util/hash.h"
@@ -180,33 +182,18 @@ bool IsDealProperty(const std::string& name) {
          name == "deal_currency_code" || name == "closed_lost_reason";
 }
 
-// Lifecycle stages as the tools spell them, beyond Accord's own names (the
-// same reading as connectors/mappings/hubspot-contacts.yaml).
+// Lifecycle stages and a default sales pipeline's deal stages as the tools
+// spell them, beyond Accord's own names: read as the built-in mappings of
+// the same tool's exports read them, so both connectors agree.
 std::optional<v1::LifecycleStage> ParseLifecycle(const std::string& text) {
-  static const std::map<std::string, v1::LifecycleStage> kSpellings = {
-      {"marketingqualifiedlead", v1::LIFECYCLE_STAGE_MQL},
-      {"salesqualifiedlead", v1::LIFECYCLE_STAGE_SQL},
-      {"evangelist", v1::LIFECYCLE_STAGE_CUSTOMER},
-      {"other", v1::LIFECYCLE_STAGE_LEAD}};
-  std::string name = AsciiLower(text);
-  if (auto it = kSpellings.find(name); it != kSpellings.end()) return it->second;
-  return events::ParseLifecycleStage(name);
+  static const Mapping contacts = LoadMapping("hubspot-contacts");
+  return events::ParseLifecycleStage(
+      contacts.Spelling("lifecycle_stage", text).value_or(AsciiLower(text)));
 }
 
-// A default sales pipeline's stage ids, beyond Accord's own names (as in
-// connectors/mappings/hubspot-deals.yaml).
 std::optional<v1::DealStage> ParseDeal(const std::string& text) {
-  static const std::map<std::string, v1::DealStage> kSpellings = {
-      {"appointmentscheduled", v1::DEAL_STAGE_PROSPECTING},
-      {"qualifiedtobuy", v1::DEAL_STAGE_QUALIFICATION},
-      {"presentationscheduled", v1::DEAL_STAGE_PROPOSAL},
-      {"decisionmakerboughtin", v1::DEAL_STAGE_NEGOTIATION},
-      {"contractsent", v1::DEAL_STAGE_NEGOTIATION},
-      {"closedwon", v1::DEAL_STAGE_CLOSED_WON},
-      {"closedlost", v1::DEAL_STAGE_CLOSED_LOST}};
-  std::string name = AsciiLower(text);
-  if (auto it = kSpellings.find(name); it != kSpellings.end()) return it->second;
-  return events::ParseDealStage(name);
+  static const Mapping deals = LoadMapping("hubspot-deals");
+  return events::ParseDealStage(deals.Spelling("stage", text).value_or(AsciiLower(text)));
 }
 
 // Fills the contact fields the properties carry; the e-mail's identity key

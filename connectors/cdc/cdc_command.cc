@@ -83,12 +83,7 @@ int RunCdc(const CdcOptions& options, cli::Context& context) {
   metrics::Registry registry;
   EventSink sink(config.kafka, "cdc-" + options.slot, options.ledger, &registry);
   api::ServerThread serving;
-  if (!options.http_listen.empty()) {
-    auto listen = api::ParseListenAddress(options.http_listen);
-    serving.ServeHealthAndMetrics(registry);
-    serving.Start(listen.host, listen.port, "CDC health and metrics",
-                  "choose another with --http-listen");
-  }
+  serving.StartHealthAndMetrics(options.http_listen, registry, "CDC health and metrics");
   auto& confirmed_position = registry.GetGauge(
       "accord_cdc_confirmed_lsn", "WAL position confirmed to PostgreSQL (all before it in Kafka)");
   auto change_counter = [&](const char* outcome) -> metrics::Counter& {

@@ -52,12 +52,7 @@ void Run(const config::AppConfig& config, const std::string& kind, Target& targe
   run.with_events_topic = with_events_topic;
   metrics::Registry registry;
   api::ServerThread serving;
-  if (!options.http_listen.empty()) {
-    auto listen = api::ParseListenAddress(options.http_listen);
-    serving.ServeHealthAndMetrics(registry);
-    serving.Start(listen.host, listen.port, "sink health and metrics",
-                  "choose another with --http-listen");
-  }
+  serving.StartHealthAndMetrics(options.http_listen, registry, "sink health and metrics");
   spdlog::info("delivering feedback events as group {}, ledger {}", run.group_id, run.ledger);
   auto stats = RunSink(config, target, run, &registry);
   std::cout << "delivered " << stats.delivered << " feedback events, duplicates skipped "

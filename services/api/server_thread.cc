@@ -95,6 +95,14 @@ void ServerThread::Start(const std::string& host, int port, std::string_view wha
   spdlog::info("serving {} on http://{}", what, FormatAddress(host, port_));
 }
 
+void ServerThread::StartHealthAndMetrics(std::string_view listen, const metrics::Registry& registry,
+                                         std::string_view what) {
+  if (listen.empty()) return;
+  auto address = ParseListenAddress(listen);
+  ServeHealthAndMetrics(registry);
+  Start(address.host, address.port, what, "choose another with --http-listen");
+}
+
 void ServerThread::ServeHealthAndMetrics(const metrics::Registry& registry) {
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"status":"ok"})", "application/json");

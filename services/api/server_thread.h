@@ -42,6 +42,12 @@ class ServerThread {
   // the server.
   void ServeHealthAndMetrics(const metrics::Registry& registry);
 
+  // For a command whose only HTTP is /healthz and /metrics: serves them on
+  // `listen` ("host:port", as --http-listen gives it; empty: serves
+  // nothing), naming the server `what` in its log line and errors.
+  void StartHealthAndMetrics(std::string_view listen, const metrics::Registry& registry,
+                             std::string_view what);
+
   // An exception escaping a handler is answered with status 500 through
   // `answer`, given "internal error: <what it said>".
   void AnswerExceptionsWith(

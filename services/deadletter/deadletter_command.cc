@@ -178,7 +178,8 @@ void AddFilterOptions(CLI::App* command, Filter& filter) {
                       "Dead letter id <topic>/<partition>/<offset> of the original message "
                       "(repeatable)");
   command->add_option("--reason-code", filter.reason_code,
-                      "Only this reason: not_protobuf, future_schema, invalid");
+                      "Only this reason: not_protobuf, future_schema, invalid (the "
+                      "projection's); sink_refused, sink_gave_up, not_an_event (a sink's)");
   command->add_option("--source-topic", filter.source_topic, "Only messages from this topic");
 }
 
@@ -189,8 +190,9 @@ void RegisterDeadletterCommands(CLI::App& app, cli::Context& context) {
   deadletter->require_subcommand(1);
   deadletter->footer(
       "Messages the projection cannot fold (not a protobuf event, a newer schema version, an "
-      "invalid envelope) are parked in <prefix>.deadletter with headers naming the reason and "
-      "the topic, partition and offset they came from.");
+      "invalid envelope), and feedback events a sink could not deliver (refused, or still "
+      "failing after its last attempt), are parked in <prefix>.deadletter with headers naming "
+      "the reason and the topic, partition and offset they came from.");
 
   auto filter = std::make_shared<Filter>();
   auto format = std::make_shared<std::string>("table");

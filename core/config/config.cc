@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -146,6 +147,13 @@ class FileReader {
             ReadHandoverRules(value);
           else if (key == "pause")
             ReadPauseRules(value);
+          else if (key == "attribution")
+            ReadAttributionRules(value);
+          else if (key == "reactivation")
+            ReadReactivationRules(value);
+          else if (key == "tick_interval_s")
+            config_.feedback.tick_interval_ms =
+                int64_t{Int(value, name + "." + key, 0, 604800)} * 1000;
           else
             Unknown(value, name + "." + key);
         });
@@ -270,25 +278,107 @@ class FileReader {
 
   static int64_t Days(int days) { return int64_t{days} * 86'400'000; }
 
+  v1::EngagementKind EngagementKindNamed(const std::string& kind, const YAML::Node& where,
+                                         const std::string& section) const {
+    auto parsed = events::ParseEngagementKind(kind);
+    if (parsed) return *parsed;
+    std::string known;
+    for (int i = v1::EngagementKind_MIN + 1; i <= v1::EngagementKind_MAX; ++i)
+      if (v1::EngagementKind_IsValid(i))
+        known += (known.empty() ? "" : ", ") +
+                 events::EngagementKindName(static_cast<v1::EngagementKind>(i));
+    throw ConfigError(Where(path_, where) + ": " + section + ": unknown engagement kind \"" + kind +
+                      "\" (" + known + ")");
+  }
+
   // "opened: 1" entries: engagement kinds by name and their points.
   std::map<v1::EngagementKind, int32_t> EngagementPoints(const YAML::Node& node,
                                                          const std::string& section, int min,
                                                          int max) const {
     std::map<v1::EngagementKind, int32_t> points;
     ForEach(node, section, [&](const std::string& kind, const YAML::Node& value) {
-      auto parsed = events::ParseEngagementKind(kind);
-      if (!parsed) {
-        std::string known;
-        for (int i = v1::EngagementKind_MIN + 1; i <= v1::EngagementKind_MAX; ++i)
-          if (v1::EngagementKind_IsValid(i))
-            known += (known.empty() ? "" : ", ") +
-                     events::EngagementKindName(static_cast<v1::EngagementKind>(i));
-        throw ConfigError(Where(path_, value) + ": " + section + ": unknown engagement kind \"" +
-                          kind + "\" (" + known + ")");
-      }
-      points[*parsed] = Int(value, section + "." + kind, min, max);
+      points[EngagementKindNamed(kind, value, section)] =
+          Int(value, section + "." + kind, min, max);
     });
     return points;
+  }
+
+  // Four ascending whole numbers: the RFM score thresholds.
+  std::vector<int64_t> Thresholds(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsSequence() || node.size() != 4)
+      throw ConfigError(Where(path_, node) + ": " + key +
+                        " must be a list of four ascending whole numbers");
+    std::vector<int64_t> out;
+    for (const auto& item : node) {
+      out.push_back(Int(item, key, 0));
+      if (out.size() > 1 && out.back() <= out[out.size() - 2])
+        throw ConfigError(Where(path_, item) + ": " + key +
+                          " must be a list of four ascending whole numbers");
+    }
+    return out;
+  }
+
+  void ReadAttributionRules(const YAML::Node& node) {
+    auto& rules = config_.feedback.rules.attribution;
+    ForEach(node, "feedback.attribution", [&](const std::string& key, const YAML::Node& value) {
+      const std::string name = "feedback.attribution." + key;
+      if (key == "touch_kinds") {
+        if (!value.IsSequence() || value.size() == 0)
+          throw ConfigError(Where(path_, value) + ": " + name +
+                            " must be a non-empty list of engagement kinds");
+        rules.touch_kinds.clear();
+        for (const auto& item : value)
+          rules.touch_kinds.insert(EngagementKindNamed(Scalar(item, key), item, name));
+      } else if (key == "window_days") {
+        rules.window_ms = Days(Int(value, name, 1, 3650));
+      } else if (key == "currency") {
+        rules.currency = Scalar(value, key);
+        const bool iso =
+            rules.currency.size() == 3 && std::all_of(rules.currency.begin(), rules.currency.end(),
+                                                      [](char c) { return c >= 'A' && c <= 'Z'; });
+        if (!iso)
+          throw ConfigError(Where(path_, value) + ": " + name +
+                            " must be an ISO 4217 code such as EUR, got \"" + rules.currency +
+                            "\"");
+      } else {
+        Unknown(value, name);
+      }
+    });
+  }
+
+  void ReadReactivationRules(const YAML::Node& node) {
+    auto& rules = config_.feedback.rules.reactivation;
+    ForEach(node, "feedback.reactivation", [&](const std::string& key, const YAML::Node& value) {
+      const std::string name = "feedback.reactivation." + key;
+      if (key == "min_purchases") {
+        rules.min_purchases = Int(value, name, 2, 1000);
+      } else if (key == "overdue_factor") {
+        const std::string text = Scalar(value, key);
+        double factor = 0;
+        try {
+          size_t used = 0;
+          factor = std::stod(text, &used);
+          if (used != text.size()) throw std::invalid_argument(text);
+        } catch (const std::logic_error&) {
+          throw ConfigError(Where(path_, value) + ": " + name + " must be a number, got \"" + text +
+                            "\"");
+        }
+        if (!(factor >= 1.0 && factor <= 100.0))
+          throw ConfigError(Where(path_, value) + ": " + name + " must be between 1 and 100, got " +
+                            text);
+        rules.overdue_permille = std::llround(factor * 1000);
+      } else if (key == "complaint_days") {
+        rules.complaint_window_ms = Days(Int(value, name, 1, 3650));
+      } else if (key == "recency_days") {
+        rules.recency_days = Thresholds(value, name);
+      } else if (key == "frequency") {
+        rules.frequency = Thresholds(value, name);
+      } else if (key == "monetary_minor") {
+        rules.monetary_minor = Thresholds(value, name);
+      } else {
+        Unknown(value, name);
+      }
+    });
   }
 
   void ReadScoreRules(const YAML::Node& node) {
@@ -446,6 +536,11 @@ void ApplyEnvironment(AppConfig& config, const Environment& env) {
   text("ACCORD_SINK_JSONL_PATH", config.sink.jsonl_path);
   text("ACCORD_FEEDBACK_STORE_PATH", config.feedback.store_path);
   text("ACCORD_FEEDBACK_HTTP_LISTEN", config.feedback.http_listen);
+  if (auto it = env.find("ACCORD_FEEDBACK_TICK_INTERVAL_S"); it != env.end())
+    config.feedback.tick_interval_ms =
+        int64_t{ParseInt(it->second, "environment ACCORD_FEEDBACK_TICK_INTERVAL_S",
+                         "ACCORD_FEEDBACK_TICK_INTERVAL_S", 0, 604800)} *
+        1000;
   number("ACCORD_PROJECT_BATCH_MAX_MESSAGES", config.project.batch_max_messages, 1);
   number("ACCORD_PROJECT_BATCH_MAX_MS", config.project.batch_max_ms, 1);
   number("ACCORD_PROJECT_FOLD_THREADS", config.project.fold_threads, 1);

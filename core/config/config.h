@@ -78,7 +78,11 @@ struct FeedbackConfig {
   // Where it serves its scores, /metrics, /healthz and /readyz ("host:port";
   // empty: no HTTP server).
   std::string http_listen = "127.0.0.1:8081";
-  // feedback.score and feedback.handover (docs/feedback.md).
+  // How often the running service publishes a tick (0: never); from
+  // feedback.tick_interval_s.
+  int64_t tick_interval_ms = 3'600'000;
+  // feedback.score, .handover, .pause, .attribution, .reactivation
+  // (docs/feedback.md).
   feedback::FeedbackRules rules;
 };
 

@@ -97,6 +97,9 @@ std::string MessageKey(const v1::Event& event) {
     return "account:" + event.source_system() + ":" + event.account_upserted().account_id();
   if (event.has_campaign_effectiveness())
     return "campaign:" + event.campaign_effectiveness().campaign_id();
+  if (event.has_attribution_credit()) return "campaign:" + event.attribution_credit().campaign_id();
+  // Ticks are published to a partition each, not by key.
+  if (event.has_tick()) return "tick";
   return event.customer_key();
 }
 
@@ -134,6 +137,15 @@ std::string ValidateEvent(const v1::Event& event) {
       return "";
     case v1::Event::kAccountUpserted:
       if (event.account_upserted().account_id().empty()) return "account without account_id";
+      return "";
+    case v1::Event::kAttributionCredit:
+      if (event.attribution_credit().campaign_id().empty())
+        return "attribution_credit without campaign_id";
+      if (event.customer_key() != MessageKey(event))
+        return "attribution_credit must be keyed \"" + MessageKey(event) + "\"";
+      return "";
+    case v1::Event::kTick:
+      if (event.tick().partition() < 0) return "tick with a negative partition";
       return "";
     case v1::Event::kIdentityClaimed:
       if (!UsableIdentityKey(event.identity_claimed().holder_key()))
@@ -185,6 +197,10 @@ bool IsFeedbackEvent(const v1::Event& event) {
     default:
       return false;
   }
+}
+
+bool IsFeedbackInput(const v1::Event& event) {
+  return event.has_attribution_credit() || event.has_tick();
 }
 
 bool IsIdentityEvent(const v1::Event& event) {

@@ -87,6 +87,11 @@ bool IsFeedbackEvent(const v1::Event& event);
 // releases, merge requests and moved customers.
 bool IsIdentityEvent(const v1::Event& event);
 
+// True for the events the feedback service publishes to `accord.events` for
+// its own fold (attribution credits for a campaign's shard, ticks); the
+// projection passes them by.
+bool IsFeedbackInput(const v1::Event& event);
+
 // The source system of the events Accord itself publishes.
 inline constexpr std::string_view kAccordSystem = "accord";
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -67,12 +68,46 @@ struct PauseRules {
   int64_t pause_ms = 14LL * 24 * 3600 * 1000;
 };
 
+// How deals and contacts are credited to the campaigns that touched them
+// (docs/feedback.md, "Campaign effectiveness").
+struct AttributionRules {
+  // Engagement kinds that count as a campaign touching a contact.
+  std::set<v1::EngagementKind> touch_kinds = {
+      v1::ENGAGEMENT_KIND_OPENED, v1::ENGAGEMENT_KIND_CLICKED, v1::ENGAGEMENT_KIND_FORM_SUBMITTED,
+      v1::ENGAGEMENT_KIND_WEBINAR_ATTENDED, v1::ENGAGEMENT_KIND_PAGE_VISITED};
+  // Touches up to this long before a deal is created share its credit.
+  int64_t window_ms = 90LL * 24 * 3600 * 1000;
+  // Deals in this currency are credited; amounts are never converted.
+  std::string currency = "EUR";
+};
+
+// When a customer who bought before is due to be won back (docs/feedback.md,
+// "Reactivation candidates").
+struct ReactivationRules {
+  // Purchases (orders and won deals) needed to know a usual interval.
+  int32_t min_purchases = 2;
+  // Due when the time since the last purchase exceeds the usual interval by
+  // this factor, in thousandths (1500: one and a half times).
+  int64_t overdue_permille = 1500;
+  // A complaint this recent is named as a reason.
+  int64_t complaint_window_ms = 90LL * 24 * 3600 * 1000;
+  // RFM scores: ascending thresholds for the scores 5 down to 2 (recency:
+  // days since the last purchase at most this) and 2 up to 5 (frequency:
+  // purchases at least this; monetary: minor units of the attribution
+  // currency at least this); 1 otherwise.
+  std::vector<int64_t> recency_days = {30, 90, 180, 365};
+  std::vector<int64_t> frequency = {2, 3, 5, 10};
+  std::vector<int64_t> monetary_minor = {10'000, 50'000, 100'000, 500'000};
+};
+
 // Part of the feedback fold's input: a state is rebuilt by replay after the
 // rules change.
 struct FeedbackRules {
   ScoreRules score;
   HandoverRules handover;
   PauseRules pause;
+  AttributionRules attribution;
+  ReactivationRules reactivation;
 };
 
 }  // namespace accord::feedback

@@ -6,6 +6,9 @@
 
 #include "accord/state/v1/state.pb.h"
 #include "core/events/envelope.h"
+#include "core/feedback/attribution.h"
+#include "core/feedback/emit.h"
+#include "core/feedback/reactivation.h"
 #include "core/fold/codec.h"
 #include "core/fold/fold.h"
 
@@ -70,6 +73,7 @@ class Scorer {
     FeedbackOutcome outcome;
     ScoreState score = LoadScore(customer_id_).value_or(ScoreState());
     score.set_customer_id(customer_id_);
+    const int64_t due_before = score.reactivation_due_ms();
     const int64_t at = event_.occurred_at_ms();
     int64_t now = std::max(score.as_of_ms(), at);
     DecayTo(score, now);
@@ -82,10 +86,13 @@ class Scorer {
       DecayTo(score, now);
       DecayTo(*merged, now);
       Absorb(score, *merged);
+      AbsorbAttribution(score, *merged, rules_.attribution, credits_);
+      AbsorbPurchases(score, *merged, rules_.reactivation);
       outcome.changes.push_back({fold::Table::kScores, merged_id, std::nullopt});
     }
 
     FoldSignal(score, at, now);
+    FoldAttributionAndPurchases(score, at);
     auto& recent = *score.mutable_recent();
     const int64_t window_start = now - rules_.handover.engagement_window_ms;
     recent.erase(std::remove_if(recent.begin(), recent.end(),
@@ -139,6 +146,15 @@ class Scorer {
     }
     MaybeHandOver(*customer, score, total, fit, outcome);
     FoldContactAttempt(score, at, outcome);
+    Schedule(state_, due_before, score, outcome.changes);
+    for (auto& credit : credits_.Take()) {
+      const std::string campaign_id = credit.campaign_id();
+      v1::Event carried;
+      *carried.mutable_attribution_credit() = std::move(credit);
+      outcome.internal.push_back(StampFeedback(std::move(carried), envelope_, at, customer_id_,
+                                               "campaign:" + campaign_id,
+                                               customer_id_ + "\n" + campaign_id));
+    }
     outcome.changes.push_back({fold::Table::kScores, customer_id_, fold::EncodeState(score)});
     return outcome;
   }
@@ -212,6 +228,33 @@ class Scorer {
       score.set_handed_over(false);
       score.clear_recent();
       Moved(points, "negative.lead_rejected (" + (code.empty() ? "no reason given" : code) + ")");
+    }
+  }
+
+  // Campaign touches and deals (attribution), purchases and complaints
+  // (reactivation).
+  void FoldAttributionAndPurchases(ScoreState& score, int64_t at) {
+    const auto& currency = rules_.attribution.currency;
+    if (event_.has_campaign_engagement()) {
+      const auto& engagement = event_.campaign_engagement();
+      if (rules_.attribution.touch_kinds.count(engagement.kind()))
+        RecordTouch(score, engagement.campaign_id(), at, rules_.attribution, credits_);
+    } else if (event_.has_deal_upserted()) {
+      const std::string key = event_.source_system() + ":" + event_.deal_upserted().deal_id();
+      auto bytes = state_.Get(fold::Table::kDeals, key);
+      if (!bytes) return;
+      auto deal = fold::DecodeState<state::v1::DealState>(*bytes, fold::Table::kDeals, key);
+      const auto before = CreditDeal(score, deal, rules_.attribution, credits_);
+      if (before != v1::DEAL_STAGE_CLOSED_WON && deal.stage() == v1::DEAL_STAGE_CLOSED_WON)
+        RecordPurchase(score, deal.updated_at_ms(),
+                       deal.amount().currency() == currency ? deal.amount().minor_units() : 0,
+                       rules_.reactivation);
+    } else if (event_.has_order_placed()) {
+      const auto& amount = event_.order_placed().amount();
+      RecordPurchase(score, at, amount.currency() == currency ? amount.minor_units() : 0,
+                     rules_.reactivation);
+    } else if (event_.has_support_ticket() && event_.support_ticket().complaint()) {
+      score.set_last_complaint_ms(std::max(score.last_complaint_ms(), at));
     }
   }
 
@@ -290,18 +333,8 @@ class Scorer {
   // The envelope of a feedback event caused by the event being folded: its
   // id derives from the cause and the customer, so a replay emits the same.
   void Emit(v1::Event derived, FeedbackOutcome& outcome) const {
-    derived.set_schema_version(events::kCurrentSchemaVersion);
-    derived.set_source_system(std::string(events::kAccordSystem));
-    derived.set_source_record_id(customer_id_);
-    derived.set_occurred_at_ms(event_.occurred_at_ms());
-    derived.set_customer_key(event_.customer_key());
-    derived.set_correlation_id(envelope_.correlation_id());
-    derived.set_causation_id(envelope_.event_id());
-    derived.set_origin(v1::ORIGIN_ACCORD);
-    derived.set_event_id(events::MakeEventId(events::kAccordSystem,
-                                             envelope_.event_id() + "\n" + customer_id_, 0,
-                                             events::PayloadKind(derived)));
-    outcome.emitted.push_back(std::move(derived));
+    outcome.emitted.push_back(StampFeedback(std::move(derived), envelope_, event_.occurred_at_ms(),
+                                            customer_id_, event_.customer_key(), customer_id_));
   }
 
   const fold::StateReader& state_;
@@ -309,6 +342,7 @@ class Scorer {
   const v1::Event& event_;
   const std::string& customer_id_;
   const FeedbackRules& rules_;
+  CreditBook credits_{rules_.attribution.currency};
   int32_t moved_points_ = 0;
   std::string moved_by_;
 };
@@ -317,7 +351,14 @@ class Scorer {
 
 FeedbackOutcome ApplyFeedback(const fold::StateReader& state, const v1::Event& event,
                               const std::string& customer_id, const FeedbackRules& rules) {
-  return Scorer(state, event, customer_id, rules).Run();
+  if (!events::IsFeedbackInput(event)) return Scorer(state, event, customer_id, rules).Run();
+  auto outcome = event.has_tick() ? FoldTick(state, event, rules) : FoldCredit(state, event);
+  // The projection's fold passes these by; this marks them folded, so a
+  // repeat (a restarted service, a second service's tick) changes nothing.
+  state::v1::AppliedEvent applied;
+  applied.set_occurred_at_ms(event.occurred_at_ms());
+  outcome.changes.push_back({fold::Table::kEvents, event.event_id(), fold::EncodeState(applied)});
+  return outcome;
 }
 
 }  // namespace accord::feedback

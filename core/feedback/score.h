@@ -17,6 +17,9 @@ struct FeedbackOutcome {
   // ids derive from the event that caused them and the customer, so folding
   // the same history again emits the same ids.
   std::vector<v1::Event> emitted;
+  // Events for the feedback fold of other shards, published to
+  // accord.events (attribution credits, keyed by campaign).
+  std::vector<v1::Event> internal;
 };
 
 // The feedback fold (lead score, handover, contact pause): a pure function
@@ -26,6 +29,11 @@ struct FeedbackOutcome {
 // score's "now", and engagement decays towards it. `state` shows the
 // customer as the projection left it after this event (fields for fit, the
 // lifecycle stage) and the customer's ScoreState.
+//
+// The feedback service's own messages (events::IsFeedbackInput), which the
+// projection's fold passes by, come with an empty `customer_id`: an
+// attribution credit adds to its campaign's totals, a tick announces the
+// reactivation candidates due (attribution.h, reactivation.h).
 FeedbackOutcome ApplyFeedback(const fold::StateReader& state, const v1::Event& event,
                               const std::string& customer_id, const FeedbackRules& rules);
 

@@ -92,13 +92,6 @@ void OfferField(const Rules& rules, CustomerState& customer, FieldValue candidat
             [](const FieldValue& a, const FieldValue& b) { return a.name() < b.name(); });
 }
 
-void AddSorted(google::protobuf::RepeatedPtrField<std::string>* list, const std::string& value) {
-  auto it = std::lower_bound(list->begin(), list->end(), value);
-  if (it != list->end() && *it == value) return;
-  list->Add(std::string(value));
-  std::sort(list->begin(), list->end());
-}
-
 void RemoveValue(google::protobuf::RepeatedPtrField<std::string>* list, const std::string& value) {
   auto it = std::find(list->begin(), list->end(), value);
   if (it != list->end()) list->erase(it);
@@ -241,7 +234,7 @@ class Folder {
       outcome_.verdict = Verdict::kDuplicate;
       return std::move(outcome_);
     }
-    if (events::IsFeedbackEvent(event_)) {
+    if (events::IsFeedbackEvent(event_) || events::IsFeedbackInput(event_)) {
       outcome_.verdict = Verdict::kIgnored;
       return std::move(outcome_);
     }
@@ -940,6 +933,14 @@ class Folder {
 };
 
 }  // namespace
+
+bool AddSorted(google::protobuf::RepeatedPtrField<std::string>* list, const std::string& value) {
+  auto it = std::lower_bound(list->begin(), list->end(), value);
+  if (it != list->end() && *it == value) return false;
+  list->Add(std::string(value));
+  std::sort(list->begin(), list->end());
+  return true;
+}
 
 std::optional<state::v1::CustomerState> LoadCustomer(const StateReader& state, std::string id) {
   return LoadJoined(state, std::move(id), nullptr);

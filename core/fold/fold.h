@@ -45,6 +45,9 @@ Outcome Apply(const StateReader& state, const v1::Event& event, const Rules& rul
 // With the rule "newest" for every field.
 Outcome Apply(const StateReader& state, const v1::Event& event);
 
+// Adds `value` to a sorted list unless it is there; true when added.
+bool AddSorted(google::protobuf::RepeatedPtrField<std::string>* list, const std::string& value);
+
 // The customer stored under `id`, following merge redirects within the
 // shard; nullopt when there is none. A customer that moved to another shard
 // comes back as its redirect record, with merged_into_key naming the

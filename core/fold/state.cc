@@ -30,6 +30,10 @@ std::string_view TableName(Table table) {
       return "accounts";
     case Table::kScores:
       return "scores";
+    case Table::kEffectiveness:
+      return "effectiveness";
+    case Table::kSchedule:
+      return "schedule";
   }
   return "unknown";
 }

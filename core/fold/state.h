@@ -22,12 +22,15 @@ enum class Table : int {
   kActivity,       // customer id -> state.v1.CustomerActivity (the counters of a live customer)
   kAccounts,       // "<system>:<account id>" -> state.v1.AccountState
   kScores,         // customer id -> state.v1.ScoreState (the feedback service's; feedback/score.h)
+  kEffectiveness,  // campaign id -> state.v1.CampaignEffect (feedback service; attribution.h)
+  kSchedule,       // "<day, 8 digits>" -> state.v1.ScheduleDay, "clock" -> ScheduleClock (feedback)
 };
-inline constexpr int kTableCount = 12;
-inline constexpr Table kAllTables[] = {Table::kCustomers, Table::kIdentity,      Table::kDeals,
-                                       Table::kCampaigns, Table::kCampaignStats, Table::kEvents,
-                                       Table::kTimeline,  Table::kFunnel,        Table::kClaims,
-                                       Table::kActivity,  Table::kAccounts,      Table::kScores};
+inline constexpr int kTableCount = 14;
+inline constexpr Table kAllTables[] = {Table::kCustomers,     Table::kIdentity,      Table::kDeals,
+                                       Table::kCampaigns,     Table::kCampaignStats, Table::kEvents,
+                                       Table::kTimeline,      Table::kFunnel,        Table::kClaims,
+                                       Table::kActivity,      Table::kAccounts,      Table::kScores,
+                                       Table::kEffectiveness, Table::kSchedule};
 
 std::string_view TableName(Table table);
 

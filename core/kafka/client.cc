@@ -189,6 +189,31 @@ Publisher::~Publisher() = default;
 
 void Publisher::Publish(const std::string& topic, const std::string& key, const std::string& value,
                         const Headers& headers) {
+  Produce(topic, RdKafka::Topic::PARTITION_UA, key, value, headers);
+}
+
+void Publisher::PublishToPartition(const std::string& topic, int32_t partition,
+                                   const std::string& key, const std::string& value) {
+  Produce(topic, partition, key, value, {});
+}
+
+int32_t Publisher::PartitionCount(const std::string& topic) {
+  // Metadata of all topics: asking for one by name may create it.
+  RdKafka::Metadata* metadata = nullptr;
+  auto err = producer_->metadata(true, nullptr, &metadata, kafka_.connect_timeout_ms);
+  std::unique_ptr<RdKafka::Metadata> owned(metadata);
+  if (err != RdKafka::ERR_NO_ERROR)
+    throw KafkaError("cannot read the partitions of " + topic + " from " +
+                     kafka_.bootstrap_servers + ": " + RdKafka::err2str(err));
+  for (const auto* described : *owned->topics())
+    if (described->topic() == topic && described->err() == RdKafka::ERR_NO_ERROR &&
+        !described->partitions()->empty())
+      return static_cast<int32_t>(described->partitions()->size());
+  throw KafkaError("topic " + topic + " does not exist on " + kafka_.bootstrap_servers);
+}
+
+void Publisher::Produce(const std::string& topic, int32_t partition, const std::string& key,
+                        const std::string& value, const Headers& headers) {
   for (;;) {
     // produce() takes ownership of the headers only when it succeeds.
     RdKafka::Headers* kafka_headers = nullptr;
@@ -196,9 +221,9 @@ void Publisher::Publish(const std::string& topic, const std::string& key, const 
       kafka_headers = RdKafka::Headers::create();
       for (const auto& [name, header_value] : headers) kafka_headers->add(name, header_value);
     }
-    auto err = producer_->produce(topic, RdKafka::Topic::PARTITION_UA,
-                                  RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
-                                  value.size(), key.data(), key.size(), 0, kafka_headers, nullptr);
+    auto err = producer_->produce(topic, partition, RdKafka::Producer::RK_MSG_COPY,
+                                  const_cast<char*>(value.data()), value.size(), key.data(),
+                                  key.size(), 0, kafka_headers, nullptr);
     if (err == RdKafka::ERR_NO_ERROR) break;
     delete kafka_headers;
     // A full local queue is back-pressure, not an error: serve delivery

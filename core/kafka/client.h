@@ -61,6 +61,11 @@ class Publisher {
   using Headers = std::vector<std::pair<std::string, std::string>>;
   void Publish(const std::string& topic, const std::string& key, const std::string& value,
                const Headers& headers = {});
+  // To one partition, whatever the key (ticks reach every partition so).
+  void PublishToPartition(const std::string& topic, int32_t partition, const std::string& key,
+                          const std::string& value);
+  // How many partitions `topic` has; throws KafkaError when it has none.
+  int32_t PartitionCount(const std::string& topic);
 
   struct Result {
     uint64_t delivered = 0;
@@ -79,6 +84,9 @@ class Publisher {
   std::string ClusterId();
 
  private:
+  void Produce(const std::string& topic, int32_t partition, const std::string& key,
+               const std::string& value, const Headers& headers);
+
   class DeliveryReports : public RdKafka::DeliveryReportCb {
    public:
     void dr_cb(RdKafka::Message& message) override;

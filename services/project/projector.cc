@@ -179,7 +179,10 @@ class Projector::FoldWorker {
       ++stats_.emitted;
     }
     const auto& follow_up = projector_.follow_up_;
-    if (follow_up && outcome.verdict == fold::Verdict::kApplied && !outcome.customer_id.empty()) {
+    const bool for_follow_up =
+        (outcome.verdict == fold::Verdict::kApplied && !outcome.customer_id.empty()) ||
+        (outcome.verdict == fold::Verdict::kIgnored && events::IsFeedbackInput(event));
+    if (follow_up && for_follow_up) {
       // Sees the customer as the projection's fold just left it.
       auto followed =
           follow_up->apply(fold::ShardView(overlay_, shard), event, outcome.customer_id);
@@ -190,6 +193,11 @@ class Projector::FoldWorker {
             {follow_up->topic, events::MessageKey(emitted), emitted.SerializeAsString(), {}});
         ++stats_.followed_up;
       }
+      for (const auto& internal : followed.internal)
+        outbox_.push_back({projector_.events_topic_,
+                           events::MessageKey(internal),
+                           internal.SerializeAsString(),
+                           {}});
     }
   }
 

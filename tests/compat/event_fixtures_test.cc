@@ -19,6 +19,7 @@
 
 #include "accord/v1/event.pb.h"
 #include "core/events/envelope.h"
+#include "core/feedback/score.h"
 #include "core/fold/fold.h"
 #include "core/fold/overlay.h"
 #include "core/fold/state.h"
@@ -106,6 +107,14 @@ TEST(EventFixtures, OldBinariesStillFold) {
     ASSERT_NO_THROW(outcome = fold::Apply(overlay, event));
     if (events::IsFeedbackEvent(event)) {
       EXPECT_EQ(outcome.verdict, fold::Verdict::kIgnored);
+    } else if (events::IsFeedbackInput(event)) {
+      // The projection passes it by; the feedback fold takes it, once.
+      EXPECT_EQ(outcome.verdict, fold::Verdict::kIgnored);
+      feedback::FeedbackOutcome followed;
+      ASSERT_NO_THROW(followed = feedback::ApplyFeedback(overlay, event, "", {}));
+      EXPECT_FALSE(followed.changes.empty());
+      overlay.Record(followed.changes);
+      EXPECT_EQ(fold::Apply(overlay, event).verdict, fold::Verdict::kDuplicate);
     } else {
       EXPECT_EQ(outcome.verdict, events::IsIdentityEvent(event) ? fold::Verdict::kIdentity
                                                                 : fold::Verdict::kApplied);

@@ -1,0 +1,75 @@
+#include "services/feedback/ticks.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "core/events/envelope.h"
+#include "core/kafka/client.h"
+#include "core/util/time.h"
+
+namespace accord::feedback {
+
+v1::Event MakeTick(int32_t partition, int64_t at_ms) {
+  v1::Event tick;
+  tick.mutable_tick()->set_partition(partition);
+  events::StampEnvelope(tick,
+                        {std::string(events::kAccordSystem), "tick/" + std::to_string(partition),
+                         static_cast<uint64_t>(at_ms), at_ms});
+  tick.set_origin(v1::ORIGIN_ACCORD);
+  return tick;
+}
+
+int32_t PublishTicks(const config::KafkaConfig& kafka, const std::string& events_topic,
+                     int64_t at_ms) {
+  kafka::Publisher publisher(kafka);
+  const int32_t partitions = publisher.PartitionCount(events_topic);
+  for (int32_t partition = 0; partition < partitions; ++partition) {
+    auto tick = MakeTick(partition, at_ms);
+    publisher.PublishToPartition(events_topic, partition, events::MessageKey(tick),
+                                 tick.SerializeAsString());
+  }
+  auto result = publisher.Flush();
+  if (result.failed > 0)
+    throw kafka::KafkaError("cannot publish ticks to " + events_topic + ": " + result.first_error);
+  return partitions;
+}
+
+Ticker::Ticker(config::KafkaConfig kafka, std::string events_topic, int64_t interval_ms)
+    : kafka_(std::move(kafka)),
+      events_topic_(std::move(events_topic)),
+      interval_ms_(interval_ms),
+      thread_([this] { Run(); }) {}
+
+Ticker::~Ticker() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void Ticker::Run() {
+  using Clock = std::chrono::system_clock;
+  std::unique_lock lock(mutex_);
+  while (!stop_) {
+    const int64_t now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+            .count();
+    const int64_t due = now / interval_ms_ * interval_ms_;
+    lock.unlock();
+    try {
+      const auto partitions = PublishTicks(kafka_, events_topic_, due);
+      spdlog::info("ticked {} partitions of {} at {}", partitions, events_topic_,
+                   FormatIsoTimestampMs(due));
+    } catch (const std::exception& e) {
+      spdlog::warn("cannot tick, trying again at the next interval: {}", e.what());
+    }
+    lock.lock();
+    const Clock::time_point next{std::chrono::milliseconds(due + interval_ms_)};
+    wake_.wait_until(lock, next, [this] { return stop_; });
+  }
+}
+
+}  // namespace accord::feedback

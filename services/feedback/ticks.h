@@ -1,0 +1,45 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "accord/v1/event.pb.h"
+#include "core/config/config.h"
+
+namespace accord::feedback {
+
+// A tick for one partition of the events topic at `at_ms`. Its id derives
+// from the partition and the time only, so two services ticking the same
+// moment publish one tick as far as the fold is concerned.
+v1::Event MakeTick(int32_t partition, int64_t at_ms);
+
+// Publishes a tick at `at_ms` to every partition of `events_topic` and waits
+// until Kafka acknowledged them all; returns how many partitions.
+int32_t PublishTicks(const config::KafkaConfig& kafka, const std::string& events_topic,
+                     int64_t at_ms);
+
+// Publishes ticks while the feedback service runs: at every multiple of
+// `interval_ms` of the wall clock (the one place the clock is read; what it
+// says becomes history in Kafka), the first at start for the interval under
+// way. A failed publication is logged and tried again at the next interval.
+class Ticker {
+ public:
+  Ticker(config::KafkaConfig kafka, std::string events_topic, int64_t interval_ms);
+  ~Ticker();
+
+ private:
+  void Run();
+
+  const config::KafkaConfig kafka_;
+  const std::string events_topic_;
+  const int64_t interval_ms_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace accord::feedback

@@ -275,6 +275,15 @@ TEST_F(ConfigTest, FeedbackRules) {
     min_engagement: 20
     engagement_window_days: 21
   pause: {max_attempts: 4, window_days: 10, pause_days: 30}
+  attribution: {touch_kinds: [clicked, form_submitted], window_days: 60, currency: CHF}
+  reactivation:
+    min_purchases: 3
+    overdue_factor: 2.25
+    complaint_days: 30
+    recency_days: [10, 20, 30, 40]
+    frequency: [3, 6, 9, 12]
+    monetary_minor: [100, 200, 300, 400]
+  tick_interval_s: 600
 )");
   EXPECT_EQ(config.feedback.group_id, "fb");
   EXPECT_EQ(config.feedback.store_path, "/srv/accord/feedback");
@@ -299,6 +308,18 @@ TEST_F(ConfigTest, FeedbackRules) {
   EXPECT_EQ(rules.pause.max_attempts, 4);
   EXPECT_EQ(rules.pause.window_ms, 10LL * 86'400'000);
   EXPECT_EQ(rules.pause.pause_ms, 30LL * 86'400'000);
+  EXPECT_EQ(rules.attribution.touch_kinds,
+            (std::set<v1::EngagementKind>{v1::ENGAGEMENT_KIND_CLICKED,
+                                          v1::ENGAGEMENT_KIND_FORM_SUBMITTED}));
+  EXPECT_EQ(rules.attribution.window_ms, 60LL * 86'400'000);
+  EXPECT_EQ(rules.attribution.currency, "CHF");
+  EXPECT_EQ(rules.reactivation.min_purchases, 3);
+  EXPECT_EQ(rules.reactivation.overdue_permille, 2250);
+  EXPECT_EQ(rules.reactivation.complaint_window_ms, 30LL * 86'400'000);
+  EXPECT_EQ(rules.reactivation.recency_days, (std::vector<int64_t>{10, 20, 30, 40}));
+  EXPECT_EQ(rules.reactivation.frequency, (std::vector<int64_t>{3, 6, 9, 12}));
+  EXPECT_EQ(rules.reactivation.monetary_minor, (std::vector<int64_t>{100, 200, 300, 400}));
+  EXPECT_EQ(config.feedback.tick_interval_ms, 600'000);
 }
 
 TEST_F(ConfigTest, InvalidFeedbackRulesAreRefusedWithLineAndReason) {
@@ -328,6 +349,20 @@ TEST_F(ConfigTest, InvalidFeedbackRulesAreRefusedWithLineAndReason) {
   refused("feedback:\n  handover:\n    min_engagement: -1\n", "min_engagement");
   refused("feedback:\n  handover:\n    when: always\n", "unknown key feedback.handover.when");
   refused("feedback:\n  pause:\n    max_attempts: 0\n", "feedback.pause.max_attempts must be");
+  refused("feedback:\n  attribution:\n    touch_kinds: [liked]\n",
+          "accord.yaml:3: feedback.attribution.touch_kinds: unknown engagement kind \"liked\"");
+  refused("feedback:\n  attribution:\n    touch_kinds: []\n", "must be a non-empty list");
+  refused("feedback:\n  attribution:\n    currency: euro\n",
+          "feedback.attribution.currency must be an ISO 4217 code such as EUR, got \"euro\"");
+  refused("feedback:\n  reactivation:\n    overdue_factor: 0.5\n",
+          "feedback.reactivation.overdue_factor must be between 1 and 100, got 0.5");
+  refused("feedback:\n  reactivation:\n    overdue_factor: often\n", "must be a number");
+  refused("feedback:\n  reactivation:\n    min_purchases: 1\n",
+          "feedback.reactivation.min_purchases must be between 2");
+  refused("feedback:\n  reactivation:\n    recency_days: [30, 20, 90, 180]\n",
+          "accord.yaml:3: feedback.reactivation.recency_days must be a list of four ascending");
+  refused("feedback:\n  reactivation:\n    frequency: [1, 2]\n", "four ascending whole numbers");
+  refused("feedback:\n  tick_interval_s: -1\n", "feedback.tick_interval_s must be between 0");
 }
 
 TEST_F(ConfigTest, SinkSection) {

@@ -243,8 +243,8 @@ FeedbackOutcome FoldCredit(const fold::StateReader& state, const v1::Event& even
   effect.set_campaign_id(credit.campaign_id());
   effect.set_currency(credit.currency());
   effect.set_touched_contacts(effect.touched_contacts() + credit.touched_contacts());
-  while (effect.models_size() < static_cast<int>(std::size(kModels)))
-    effect.add_models()->set_model(kModels[effect.models_size()]);
+  if (effect.models().empty())
+    for (auto model : kModels) effect.add_models()->set_model(model);
   for (const auto& change : credit.credits()) {
     for (auto& totals : *effect.mutable_models()) {
       if (totals.model() != change.model()) continue;

@@ -20,4 +20,14 @@ v1::Event StampFeedback(v1::Event derived, const v1::Event& cause, int64_t occur
   return derived;
 }
 
+v1::Event MakeTick(int32_t partition, int64_t at_ms) {
+  v1::Event tick;
+  tick.mutable_tick()->set_partition(partition);
+  events::StampEnvelope(tick,
+                        {std::string(events::kAccordSystem), "tick/" + std::to_string(partition),
+                         static_cast<uint64_t>(at_ms), at_ms});
+  tick.set_origin(v1::ORIGIN_ACCORD);
+  return tick;
+}
+
 }  // namespace accord::feedback

@@ -16,4 +16,9 @@ namespace accord::feedback {
 v1::Event StampFeedback(v1::Event derived, const v1::Event& cause, int64_t occurred_at_ms,
                         std::string record_id, std::string key, std::string_view discriminator);
 
+// A tick for one partition of the events topic at `at_ms`. Its id derives
+// from the partition and the time only, so two services ticking the same
+// moment publish one tick as far as the fold is concerned.
+v1::Event MakeTick(int32_t partition, int64_t at_ms);
+
 }  // namespace accord::feedback

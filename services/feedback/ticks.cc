@@ -5,20 +5,11 @@
 #include <chrono>
 
 #include "core/events/envelope.h"
+#include "core/feedback/emit.h"
 #include "core/kafka/client.h"
 #include "core/util/time.h"
 
 namespace accord::feedback {
-
-v1::Event MakeTick(int32_t partition, int64_t at_ms) {
-  v1::Event tick;
-  tick.mutable_tick()->set_partition(partition);
-  events::StampEnvelope(tick,
-                        {std::string(events::kAccordSystem), "tick/" + std::to_string(partition),
-                         static_cast<uint64_t>(at_ms), at_ms});
-  tick.set_origin(v1::ORIGIN_ACCORD);
-  return tick;
-}
 
 int32_t PublishTicks(const config::KafkaConfig& kafka, const std::string& events_topic,
                      int64_t at_ms) {

@@ -6,15 +6,9 @@
 #include <string>
 #include <thread>
 
-#include "accord/v1/event.pb.h"
 #include "core/config/config.h"
 
 namespace accord::feedback {
-
-// A tick for one partition of the events topic at `at_ms`. Its id derives
-// from the partition and the time only, so two services ticking the same
-// moment publish one tick as far as the fold is concerned.
-v1::Event MakeTick(int32_t partition, int64_t at_ms);
 
 // Publishes a tick at `at_ms` to every partition of `events_topic` and waits
 // until Kafka acknowledged them all; returns how many partitions.

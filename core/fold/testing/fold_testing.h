@@ -157,4 +157,24 @@ inline v1::Event LeadStatus(std::string_view system, std::string_view record, in
   return Finish(std::move(event), system, record, 1, at_ms);
 }
 
+inline v1::Event Order(std::string_view order_id, int64_t at_ms, std::string_view email,
+                       int64_t amount_minor, std::string_view currency = "EUR") {
+  v1::Event event;
+  event.mutable_order_placed()->set_order_id(std::string(order_id));
+  event.mutable_order_placed()->mutable_amount()->set_minor_units(amount_minor);
+  event.mutable_order_placed()->mutable_amount()->set_currency(std::string(currency));
+  event.set_customer_key(*events::EmailIdentityKey(email));
+  return Finish(std::move(event), "shop", order_id, 1, at_ms);
+}
+
+inline v1::Event Ticket(std::string_view ticket_id, uint64_t version, int64_t at_ms,
+                        std::string_view email, v1::TicketStatus status, bool complaint) {
+  v1::Event event;
+  event.mutable_support_ticket()->set_ticket_id(std::string(ticket_id));
+  event.mutable_support_ticket()->set_status(status);
+  event.mutable_support_ticket()->set_complaint(complaint);
+  event.set_customer_key(*events::EmailIdentityKey(email));
+  return Finish(std::move(event), "support", ticket_id, version, at_ms);
+}
+
 }  // namespace accord::fold::test_support

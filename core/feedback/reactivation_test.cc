@@ -21,9 +21,7 @@ class ReactivationTest : public ::testing::Test {
   std::vector<v1::Event> Fold(const v1::Event& event) {
     auto projected = fold::Apply(state_, event);
     state_.Write(projected.changes);
-    const bool ours =
-        projected.verdict == fold::Verdict::kIgnored && events::IsFeedbackInput(event);
-    if (projected.customer_id.empty() && !ours) return {};
+    if (!FollowsUp(projected, event)) return {};
     auto outcome = ApplyFeedback(state_, event, projected.customer_id, rules_);
     state_.Write(outcome.changes);
     std::vector<v1::Event> candidates;

@@ -349,6 +349,11 @@ class Scorer {
 
 }  // namespace
 
+bool FollowsUp(const fold::Outcome& projected, const v1::Event& event) {
+  return (projected.verdict == fold::Verdict::kApplied && !projected.customer_id.empty()) ||
+         (projected.verdict == fold::Verdict::kIgnored && events::IsFeedbackInput(event));
+}
+
 FeedbackOutcome ApplyFeedback(const fold::StateReader& state, const v1::Event& event,
                               const std::string& customer_id, const FeedbackRules& rules) {
   if (!events::IsFeedbackInput(event)) return Scorer(state, event, customer_id, rules).Run();

@@ -5,6 +5,7 @@
 
 #include "accord/v1/event.pb.h"
 #include "core/feedback/rules.h"
+#include "core/fold/fold.h"
 #include "core/fold/state.h"
 
 namespace accord::feedback {
@@ -36,5 +37,9 @@ struct FeedbackOutcome {
 // reactivation candidates due (attribution.h, reactivation.h).
 FeedbackOutcome ApplyFeedback(const fold::StateReader& state, const v1::Event& event,
                               const std::string& customer_id, const FeedbackRules& rules);
+
+// Whether the feedback fold takes an event the projection's fold has just
+// folded: one applied to a customer, or one of the feedback service's own.
+bool FollowsUp(const fold::Outcome& projected, const v1::Event& event);
 
 }  // namespace accord::feedback

@@ -45,7 +45,7 @@ class ScoreTest : public ::testing::Test {
   std::vector<v1::Event> Fold(const v1::Event& event) {
     auto projected = fold::Apply(state_, event);
     state_.Write(projected.changes);
-    if (projected.customer_id.empty()) return {};
+    if (!FollowsUp(projected, event)) return {};
     auto outcome = ApplyFeedback(state_, event, projected.customer_id, rules_);
     state_.Write(outcome.changes);
     for (const auto& emitted : outcome.emitted) {

@@ -5,11 +5,15 @@
 #include <algorithm>
 #include <charconv>
 #include <initializer_list>
+#include <limits>
 #include <optional>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
 #include "core/events/identity.h"
+#include "core/feedback/attribution.h"
+#include "core/util/time.h"
 #include "services/query/render.h"
 #include "services/query/state_query.h"
 
@@ -21,6 +25,8 @@ using Json = nlohmann::ordered_json;
 constexpr std::string_view kCustomers = "/v1/customers";
 constexpr std::string_view kDeals = "/v1/deals/";
 constexpr std::string_view kCampaigns = "/v1/campaigns/";
+constexpr std::string_view kCampaignRanking = "/v1/campaigns";
+constexpr std::string_view kReactivation = "/v1/reactivation";
 constexpr std::string_view kAccounts = "/v1/accounts/";
 constexpr std::string_view kTimelineSuffix = "/timeline";
 constexpr std::string_view kScoreSuffix = "/score";
@@ -72,13 +78,28 @@ std::optional<uint64_t> ParsePositive(std::string_view text) {
   return value;
 }
 
+// The "limit" parameter into `limit`: everything when absent, a 400 when
+// it is not a positive integer.
+std::optional<Response> ReadLimit(const Params& params, uint64_t& limit) {
+  limit = std::numeric_limits<uint64_t>::max();
+  auto text = Param(params, "limit");
+  if (!text) return std::nullopt;
+  auto parsed = ParsePositive(*text);
+  if (!parsed)
+    return ErrorResponse(400,
+                         "parameter \"limit\" must be a positive integer, got \"" + *text + "\"");
+  limit = *parsed;
+  return std::nullopt;
+}
+
 Response NoSuchPath(std::string_view path) {
   return ErrorResponse(404, "no such path: " + std::string(path) +
                                 " (endpoints: /v1/customers/{id}, /v1/customers?email=, "
                                 "/v1/customers/{id}/timeline, /v1/customers/{id}/score, "
                                 "/v1/deals/{system}:{deal id}, "
                                 "/v1/accounts/{system}:{account id}, /v1/campaigns/{id}, "
-                                "/v1/funnel, /healthz, /readyz, /metrics)");
+                                "/v1/campaigns?model=, /v1/reactivation, /v1/funnel, /healthz, "
+                                "/readyz, /metrics)");
 }
 
 Json CustomerWithDeals(const query::StateQuery& query,
@@ -131,6 +152,8 @@ Response Routes::Dispatch(std::string_view path, const Params& params) const {
   }
   if (path == "/metrics") return {200, "text/plain; version=0.0.4", registry_.RenderText()};
   if (path == "/v1/funnel") return Funnel(params);
+  if (path == kCampaignRanking) return CampaignRanking(params);
+  if (path == kReactivation) return Reactivation(params);
   if (path == kCustomers) return CustomerByEmail(params);
   if (path.starts_with(kCustomers) && path.size() > kCustomers.size() + 1 &&
       path[kCustomers.size()] == '/') {
@@ -197,13 +220,8 @@ Response Routes::Score(const std::string& id, const Params& params) const {
 
 Response Routes::Timeline(const std::string& id, const Params& params) const {
   if (auto bad = CheckParams(params, {"limit", "order"})) return *bad;
-  std::optional<uint64_t> limit;
-  if (auto text = Param(params, "limit")) {
-    limit = ParsePositive(*text);
-    if (!limit)
-      return ErrorResponse(400,
-                           "parameter \"limit\" must be a positive integer, got \"" + *text + "\"");
-  }
+  uint64_t limit = 0;
+  if (auto bad = ReadLimit(params, limit)) return *bad;
   bool newest_first = false;
   if (auto order = Param(params, "order")) {
     if (*order != "asc" && *order != "desc")
@@ -216,7 +234,7 @@ Response Routes::Timeline(const std::string& id, const Params& params) const {
   if (!customer) return ErrorResponse(404, "no customer with id " + id);
   auto items = query.TimelineOf(*customer);
   if (newest_first) std::reverse(items.begin(), items.end());
-  size_t count = limit ? std::min<uint64_t>(*limit, items.size()) : items.size();
+  size_t count = std::min<uint64_t>(limit, items.size());
   Json entries = Json::array();
   for (size_t i = 0; i < count; ++i)
     entries.push_back(query::TimelineEntryJson(items[i].entry, items[i].customer_id));
@@ -259,8 +277,86 @@ Response Routes::Campaign(const std::string& id, const Params& params) const {
   if (auto bad = CheckParams(params, {})) return *bad;
   query::StateQuery query(store_);
   auto campaign = query.CampaignById(id);
-  if (!campaign) return ErrorResponse(404, "no campaign with id " + id);
-  return JsonResponse(200, query::CampaignJson(id, campaign->definition, campaign->counts_by_kind));
+  auto effect = query.CampaignEffectOf(id);
+  if (!campaign && !effect) return ErrorResponse(404, "no campaign with id " + id);
+  Json json = query::CampaignJson(id, campaign ? campaign->definition : std::nullopt,
+                                  campaign ? campaign->counts_by_kind : std::vector<uint64_t>());
+  if (effect) {
+    Json models = Json::array();
+    for (const auto& totals : effect->models())
+      models.push_back(query::EffectivenessJson(feedback::Effectiveness(*effect, totals)));
+    json["effectiveness"] = std::move(models);
+  }
+  return JsonResponse(200, json);
+}
+
+Response Routes::CampaignRanking(const Params& params) const {
+  if (auto bad = CheckParams(params, {"model", "limit"})) return *bad;
+  const std::string model_name = Param(params, "model").value_or("linear");
+  auto model = query::ParseAttributionModel(model_name);
+  if (!model)
+    return ErrorResponse(
+        400, "unknown attribution model \"" + model_name + "\" (first_touch, last_touch, linear)");
+  uint64_t limit = 0;
+  if (auto bad = ReadLimit(params, limit)) return *bad;
+  query::StateQuery query(store_);
+  std::vector<v1::CampaignEffectiveness> ranked;
+  for (const auto& effect : query.CampaignEffects())
+    for (const auto& totals : effect.models())
+      if (totals.model() == *model) ranked.push_back(feedback::Effectiveness(effect, totals));
+  // Best first; ties by won revenue, then id, so the order is stable.
+  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+    return std::forward_as_tuple(b.effectiveness_index(), b.won_revenue().minor_units(),
+                                 a.campaign_id()) <
+           std::forward_as_tuple(a.effectiveness_index(), a.won_revenue().minor_units(),
+                                 b.campaign_id());
+  });
+  Json campaigns = Json::array();
+  for (size_t i = 0; i < ranked.size() && i < limit; ++i) {
+    Json entry = {{"rank", i + 1}, {"campaign_id", ranked[i].campaign_id()}};
+    auto campaign = query.CampaignById(ranked[i].campaign_id());
+    entry["name"] =
+        campaign && campaign->definition ? Json(campaign->definition->name()) : Json(nullptr);
+    const Json figures = query::EffectivenessJson(ranked[i]);
+    for (const auto& [key, value] : figures.items())
+      if (key != "model") entry[key] = value;
+    campaigns.push_back(std::move(entry));
+  }
+  return JsonResponse(200, Json{{"model", model_name},
+                                {"campaigns_ranked", ranked.size()},
+                                {"campaigns", std::move(campaigns)}});
+}
+
+Response Routes::Reactivation(const Params& params) const {
+  if (auto bad = CheckParams(params, {"limit"})) return *bad;
+  uint64_t limit = 0;
+  if (auto bad = ReadLimit(params, limit)) return *bad;
+  query::StateQuery query(store_);
+  auto candidates = query.ReactivationCandidates();
+  // The most valuable first, then the longest overdue.
+  std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
+    return std::forward_as_tuple(b.score.purchase_minor(),
+                                 b.score.reactivation().days_since_last_purchase(),
+                                 a.customer.state.customer_id()) <
+           std::forward_as_tuple(a.score.purchase_minor(),
+                                 a.score.reactivation().days_since_last_purchase(),
+                                 b.customer.state.customer_id());
+  });
+  Json list = Json::array();
+  for (size_t i = 0; i < candidates.size() && i < limit; ++i) {
+    const auto& [customer, score] = candidates[i];
+    Json entry = {{"customer_id", customer.state.customer_id()}};
+    for (const auto& field : customer.state.fields())
+      if (field.name() == "email") entry["email"] = field.value();
+    entry["purchases"] = score.purchases();
+    entry["last_purchase_at"] = FormatIsoTimestampMs(score.last_purchase_ms());
+    const Json announced =
+        query::ReactivationJson(score.reactivation(), score.reactivation_announced_ms());
+    for (const auto& [key, value] : announced.items()) entry[key] = value;
+    list.push_back(std::move(entry));
+  }
+  return JsonResponse(
+      200, Json{{"candidates_total", candidates.size()}, {"candidates", std::move(list)}});
 }
 
 Response Routes::Funnel(const Params& params) const {

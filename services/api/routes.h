@@ -60,6 +60,8 @@ class Routes {
   Response AccountByKey(const std::string& key, const Params& params) const;
   Response Campaign(const std::string& id, const Params& params) const;
   Response Funnel(const Params& params) const;
+  Response CampaignRanking(const Params& params) const;
+  Response Reactivation(const Params& params) const;
 
   const store::Store& store_;
   std::function<bool()> ready_;

@@ -179,10 +179,7 @@ class Projector::FoldWorker {
       ++stats_.emitted;
     }
     const auto& follow_up = projector_.follow_up_;
-    const bool for_follow_up =
-        (outcome.verdict == fold::Verdict::kApplied && !outcome.customer_id.empty()) ||
-        (outcome.verdict == fold::Verdict::kIgnored && events::IsFeedbackInput(event));
-    if (follow_up && for_follow_up) {
+    if (follow_up && feedback::FollowsUp(outcome, event)) {
       // Sees the customer as the projection's fold just left it.
       auto followed =
           follow_up->apply(fold::ShardView(overlay_, shard), event, outcome.customer_id);

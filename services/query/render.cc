@@ -92,7 +92,49 @@ nlohmann::ordered_json ScoreJson(const state::v1::ScoreState& score,
           {"as_of", FormatIsoTimestampMs(score.as_of_ms())},
           {"lifecycle_stage", events::LifecycleStageName(customer.lifecycle_stage())},
           {"offered_to_sales", score.handed_over()},
-          {"rejections", score.rejections()}};
+          {"rejections", score.rejections()},
+          {"reactivation",
+           score.has_reactivation()
+               ? ReactivationJson(score.reactivation(), score.reactivation_announced_ms())
+               : nlohmann::ordered_json(nullptr)}};
+}
+
+std::string AttributionModelName(v1::AttributionModel model) {
+  std::string name = v1::AttributionModel_Name(model);
+  constexpr std::string_view prefix = "ATTRIBUTION_MODEL_";
+  if (!name.starts_with(prefix)) return "model_" + std::to_string(model);
+  name = name.substr(prefix.size());
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
+std::optional<v1::AttributionModel> ParseAttributionModel(std::string_view name) {
+  for (auto model : {v1::ATTRIBUTION_MODEL_FIRST_TOUCH, v1::ATTRIBUTION_MODEL_LAST_TOUCH,
+                     v1::ATTRIBUTION_MODEL_LINEAR})
+    if (AttributionModelName(model) == name) return model;
+  return std::nullopt;
+}
+
+nlohmann::ordered_json EffectivenessJson(const v1::CampaignEffectiveness& figures) {
+  return {{"model", AttributionModelName(figures.model())},
+          {"touched_contacts", figures.touched_contacts()},
+          {"influenced_pipeline", MoneyJson(figures.influenced_pipeline())},
+          {"won_revenue", MoneyJson(figures.won_revenue())},
+          {"win_rate", static_cast<double>(figures.win_rate_ppm()) / 1e6},
+          {"win_rate_ppm", figures.win_rate_ppm()},
+          {"effectiveness_index", figures.effectiveness_index()}};
+}
+
+nlohmann::ordered_json ReactivationJson(const v1::ReactivationCandidate& candidate,
+                                        int64_t announced_at_ms) {
+  return {{"announced_at", FormatIsoTimestampMs(announced_at_ms)},
+          {"days_since_last_purchase", candidate.days_since_last_purchase()},
+          {"usual_interval_days", candidate.usual_interval_days()},
+          {"recency", candidate.recency()},
+          {"frequency", candidate.frequency()},
+          {"monetary", candidate.monetary()},
+          {"reasons",
+           std::vector<std::string>(candidate.reasons().begin(), candidate.reasons().end())}};
 }
 
 nlohmann::ordered_json AccountJson(const state::v1::AccountState& account) {

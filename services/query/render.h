@@ -4,11 +4,13 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "accord/state/v1/state.pb.h"
+#include "accord/v1/feedback.pb.h"
 
 namespace accord::query {
 
@@ -37,6 +39,17 @@ std::string EngagementKindName(int kind);
 nlohmann::ordered_json CampaignJson(const std::string& campaign_id,
                                     const std::optional<state::v1::CampaignState>& definition,
                                     const std::vector<uint64_t>& counts_by_kind);
+
+// One model's figures for a campaign: touched contacts, influenced
+// pipeline, won revenue, win rate and the effectiveness index.
+nlohmann::ordered_json EffectivenessJson(const v1::CampaignEffectiveness& figures);
+// "first_touch" for ATTRIBUTION_MODEL_FIRST_TOUCH.
+std::string AttributionModelName(v1::AttributionModel model);
+std::optional<v1::AttributionModel> ParseAttributionModel(std::string_view name);
+
+// A reactivation candidate as announced: its RFM scores and reasons.
+nlohmann::ordered_json ReactivationJson(const v1::ReactivationCandidate& candidate,
+                                        int64_t announced_at_ms);
 
 // Funnel counts by stage in lifecycle order; every stage is listed (0 when
 // absent), customers without a stage last as "unspecified" under current.

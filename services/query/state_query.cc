@@ -156,6 +156,44 @@ std::optional<StateQuery::Campaign> StateQuery::CampaignById(const std::string& 
   return campaign;
 }
 
+std::vector<state::v1::CampaignEffect> StateQuery::CampaignEffects() const {
+  std::vector<state::v1::CampaignEffect> effects;
+  // A campaign's credits all go to the shard of its key: one record each.
+  for (const auto& shard : shards_)
+    store_.ScanPrefix(fold::Table::kEffectiveness, shard,
+                      [&](std::string_view key, std::string_view value) {
+                        effects.push_back(fold::DecodeState<state::v1::CampaignEffect>(
+                            std::string(value), fold::Table::kEffectiveness, std::string(key)));
+                        return true;
+                      });
+  return effects;
+}
+
+std::optional<state::v1::CampaignEffect> StateQuery::CampaignEffectOf(
+    const std::string& campaign_id) const {
+  for (const auto& shard : shards_) {
+    const std::string key = shard + campaign_id;
+    if (auto bytes = store_.Get(fold::Table::kEffectiveness, key))
+      return fold::DecodeState<state::v1::CampaignEffect>(*bytes, fold::Table::kEffectiveness, key);
+  }
+  return std::nullopt;
+}
+
+std::vector<StateQuery::Candidate> StateQuery::ReactivationCandidates() const {
+  std::vector<Candidate> candidates;
+  for (const auto& shard : shards_)
+    store_.ScanPrefix(fold::Table::kScores, shard,
+                      [&](std::string_view key, std::string_view value) {
+                        auto score = fold::DecodeState<state::v1::ScoreState>(
+                            std::string(value), fold::Table::kScores, std::string(key));
+                        if (!score.has_reactivation()) return true;
+                        if (auto customer = Resolve(shard, score.customer_id()))
+                          candidates.push_back({std::move(*customer), std::move(score)});
+                        return true;
+                      });
+  return candidates;
+}
+
 StateQuery::Funnel StateQuery::FunnelTotals() const {
   Funnel funnel;
   for (const auto& shard : shards_) {

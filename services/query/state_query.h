@@ -75,6 +75,19 @@ class StateQuery {
   // Nullopt when the campaign is neither defined nor engaged with.
   std::optional<Campaign> CampaignById(const std::string& campaign_id) const;
 
+  // Campaign effectiveness, kept by the feedback service's state (none in a
+  // projection's): every campaign's attributed totals.
+  std::vector<state::v1::CampaignEffect> CampaignEffects() const;
+  std::optional<state::v1::CampaignEffect> CampaignEffectOf(const std::string& campaign_id) const;
+
+  // The customers announced as reactivation candidates and not bought since
+  // (feedback service's state), with their scores.
+  struct Candidate {
+    Customer customer;
+    state::v1::ScoreState score;
+  };
+  std::vector<Candidate> ReactivationCandidates() const;
+
   // Funnel counts summed over every shard, by stage name ("mql").
   struct Funnel {
     std::map<std::string, int64_t> current;

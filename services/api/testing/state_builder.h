@@ -18,6 +18,7 @@
 #include "accord/v1/event.pb.h"
 #include "core/events/envelope.h"
 #include "core/events/identity.h"
+#include "core/feedback/score.h"
 #include "core/fold/fold.h"
 #include "core/fold/overlay.h"
 #include "core/fold/shard.h"
@@ -130,12 +131,24 @@ inline v1::Event Account(const std::string& id, uint64_t version, int64_t at_ms,
   return Finish(std::move(event), "crm", id, version, at_ms, "");
 }
 
+inline v1::Event Order(const std::string& order_id, int64_t at_ms, const std::string& email,
+                       int64_t amount_minor) {
+  v1::Event event;
+  event.mutable_order_placed()->set_order_id(order_id);
+  event.mutable_order_placed()->mutable_amount()->set_minor_units(amount_minor);
+  event.mutable_order_placed()->mutable_amount()->set_currency("EUR");
+  return Finish(std::move(event), "shop", order_id, 1, at_ms, *events::EmailIdentityKey(email));
+}
+
 // Folds batches of events into one store, as the projector would have
 // consumed them from (stream, partition).
 class StateBuilder {
  public:
-  explicit StateBuilder(const std::string& path)
-      : store_(store::Store::Open(path, store::Store::Mode::kReadWrite)) {}
+  // With `feedback` rules, it folds as the feedback service does.
+  explicit StateBuilder(const std::string& path,
+                        std::optional<feedback::FeedbackRules> feedback = std::nullopt)
+      : store_(store::Store::Open(path, store::Store::Mode::kReadWrite)),
+        feedback_(std::move(feedback)) {}
 
   // One batch: every event folded in order, then one commit with the
   // partition's next offset.
@@ -147,15 +160,27 @@ class StateBuilder {
       auto outcome = fold::Apply(fold::ShardView(overlay, shard), event);
       fold::MoveIntoShard(outcome.changes, shard);
       overlay.Record(outcome.changes);
+      if (feedback_ && feedback::FollowsUp(outcome, event)) {
+        auto followed = feedback::ApplyFeedback(fold::ShardView(overlay, shard), event,
+                                                outcome.customer_id, *feedback_);
+        fold::MoveIntoShard(followed.changes, shard);
+        overlay.Record(followed.changes);
+        for (auto& internal : followed.internal) internal_.push_back(std::move(internal));
+      }
       ++next;
     }
     store_->Commit(overlay, {{stream, partition, next}});
   }
 
   store::Store& store() { return *store_; }
+  // The feedback fold's messages for other shards since the last call
+  // (attribution credits), to be folded where Kafka would deliver them.
+  std::vector<v1::Event> TakeInternal() { return std::exchange(internal_, {}); }
 
  private:
   std::unique_ptr<store::Store> store_;
+  const std::optional<feedback::FeedbackRules> feedback_;
+  std::vector<v1::Event> internal_;
   std::map<std::pair<std::string, int32_t>, int64_t> next_offsets_;
 };
 

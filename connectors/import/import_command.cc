@@ -199,9 +199,10 @@ void RegisterImportCommand(CLI::App& app, cli::Context& context) {
       ->check(CLI::ExistingFile);
   AddCommonOptions(*csv, *options);
   csv->add_option("--kind", options->kind,
-                  "Accord's own layouts: contacts, campaigns or deals (the built-in mappings "
-                  "accord-contacts, accord-campaigns, accord-deals)")
-      ->check(CLI::IsMember({"contacts", "campaigns", "deals"}))
+                  "Accord's own layouts (docs/import.md): contacts, campaigns, deals, "
+                  "engagement, orders or lead-decisions (the built-in mappings accord-<kind>)")
+      ->check(CLI::IsMember(
+          {"contacts", "campaigns", "deals", "engagement", "orders", "lead-decisions"}))
       ->excludes("--mapping");
   csv->add_option("--delimiter", options->delimiter,
                   "Column delimiter, overriding the mapping's: \",\", \";\", \"\\t\", ...")

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # Generator for the bundled Accord sample data set (German B2B customer data).
 #
-# Writes contacts.csv, campaigns.csv and deals.csv next to this script.
+# Writes contacts.csv, campaigns.csv, deals.csv, engagement.csv, orders.csv
+# and lead_decisions.csv next to this script.
 # Python 3 standard library only. Deterministic: a fixed random seed and no
 # dependence on hash ordering, so re-running it writes byte-identical files.
 #
@@ -13,7 +14,7 @@
 #   003A0000815  unparseable updated_at "31.02.2025 25:00"
 #   M-10563      wrong column count (too few fields: city, country and
 #                lifecycle_stage are missing)
-# campaigns.csv and deals.csv contain no bad rows.
+# The other files contain no bad rows.
 #
 # Other things worth knowing:
 #   * 40 people exist in both systems (one marketing row, one crm row) with
@@ -606,12 +607,89 @@ for n, did in enumerate(deal_ids):
 deal_rows.sort(key=lambda r: (r[3], r[1], int(r[2])))
 
 # --------------------------------------------------------------------------
+# engagement, orders and lead decisions: drawn from a random source of their
+# own, so that adding them left the files above byte-identical.
+
+rng2 = random.Random(SEED + 1)
+ENGAGEMENT_COLUMNS = ["source_system", "record_id", "occurred_at", "email", "campaign_id",
+                      "kind", "detail"]
+ORDER_COLUMNS = ["source_system", "order_id", "ordered_at", "email", "amount", "currency"]
+DECISION_COLUMNS = ["source_system", "record_id", "decided_at", "email", "accepted",
+                    "reason_code", "reason_text"]
+
+marketing_people = both + marketing_only
+engagement_rows = []
+for row in campaign_rows:
+    cid, channel, start = row[1], row[5], row[6]
+    start_dt = datetime.fromisoformat(start).replace(tzinfo=timezone.utc, hour=9)
+    for p in rng2.sample(marketing_people, rng2.randint(25, 45)):
+        sent = start_dt + timedelta(minutes=rng2.randrange(600))
+        steps = [("sent", sent, "")]
+        if rng2.random() < 0.04:
+            steps.append(("bounced", sent + timedelta(minutes=2), ""))
+        elif rng2.random() < 0.55:
+            opened = sent + timedelta(hours=rng2.randint(1, 72))
+            steps.append(("opened", opened, ""))
+            if rng2.random() < 0.4:
+                steps.append(("clicked", opened + timedelta(minutes=rng2.randint(1, 30)),
+                              "https://www.beispiel-anbieter.de/" + cid.lower()))
+                if rng2.random() < 0.35:
+                    kind = "webinar_attended" if channel == "webinar" else "form_submitted"
+                    steps.append((kind, opened + timedelta(days=rng2.randint(0, 10)), ""))
+            if rng2.random() < 0.05:
+                steps.append(("unsubscribed", opened + timedelta(minutes=5), ""))
+        for kind, when, detail in steps:
+            if when < TS_END:
+                engagement_rows.append(["marketing", "", ts(when), p["email"], cid, kind,
+                                        detail])
+engagement_rows.sort(key=lambda r: (r[2], r[3], r[4], r[5]))
+for n, row in enumerate(engagement_rows, start=1):
+    row[1] = f"E-{n:05d}"
+
+order_rows = []
+for p, email in rng2.sample(crm_email_of, 45):
+    when = random_ts(end=datetime(2024, 12, 31, tzinfo=timezone.utc))
+    interval = rng2.randint(20, 90)
+    # Some customers stop ordering: they are the ones to win back.
+    count = rng2.randint(2, 4) if rng2.random() < 0.35 else rng2.randint(4, 12)
+    currency = "CHF" if p["country"] == "CH" else "EUR"
+    for _ in range(count):
+        if when >= TS_END:
+            break
+        order_rows.append(["shop", "", ts(when), email,
+                           f"{rng2.randint(40, 2400) * 5 / 2:.2f}", currency])
+        when = when + timedelta(days=round(interval * rng2.uniform(0.7, 1.3)),
+                                hours=rng2.randint(-6, 6))
+order_rows.sort(key=lambda r: (r[2], r[3]))
+for n, row in enumerate(order_rows, start=1):
+    row[1] = f"B-{n:05d}"
+
+REJECTIONS = [("no_budget", "Kein Budget vor dem nächsten Geschäftsjahr"),
+              ("bad_timing", "Projekt verschoben"),
+              ("not_a_fit", "Passt nicht zu unserem Angebot"),
+              ("no_authority", "Kein Entscheider")]
+decision_rows = []
+for p in rng2.sample(marketing_people, 24):
+    when = random_ts(start=datetime(2025, 1, 6, tzinfo=timezone.utc))
+    if rng2.random() < 0.55:
+        decision_rows.append(["crm", "", ts(when), p["email"], "yes", "", ""])
+    else:
+        code, text = rng2.choice(REJECTIONS)
+        decision_rows.append(["crm", "", ts(when), p["email"], "no", code, text])
+decision_rows.sort(key=lambda r: (r[2], r[3]))
+for n, row in enumerate(decision_rows, start=1):
+    row[1] = f"LD-{n:04d}"
+
+# --------------------------------------------------------------------------
 
 if __name__ == "__main__":
     counts = {
         "contacts.csv": write_csv("contacts.csv", CONTACT_COLUMNS, contacts),
         "campaigns.csv": write_csv("campaigns.csv", CAMPAIGN_COLUMNS, campaign_rows),
         "deals.csv": write_csv("deals.csv", DEAL_COLUMNS, deal_rows),
+        "engagement.csv": write_csv("engagement.csv", ENGAGEMENT_COLUMNS, engagement_rows),
+        "orders.csv": write_csv("orders.csv", ORDER_COLUMNS, order_rows),
+        "lead_decisions.csv": write_csv("lead_decisions.csv", DECISION_COLUMNS, decision_rows),
     }
     for name, count in counts.items():
         print(f"{name}: {count} rows")

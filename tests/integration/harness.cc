@@ -82,6 +82,9 @@ AccordProcess::AccordProcess(const std::vector<std::string>& args, const std::st
       {"ACCORD_KAFKA_TOPIC_PREFIX", topic_prefix},
       {"ACCORD_PROJECT_HTTP_LISTEN", "127.0.0.1:0"},
       {"ACCORD_FEEDBACK_HTTP_LISTEN", "127.0.0.1:0"},
+      // Tests tick with `accord tick --at`: the wall clock would make what
+      // a history folds to depend on when the test ran.
+      {"ACCORD_FEEDBACK_TICK_INTERVAL_S", "0"},
       // One import ledger per test's topics, outside the
       // working directory.
       {"ACCORD_IMPORT_LEDGER",
@@ -196,7 +199,7 @@ int64_t EndOffsets(const Topics& topics) {
   return total;
 }
 
-std::vector<v1::Event> ReadTopic(const std::string& topic) {
+std::map<int32_t, std::vector<v1::Event>> ReadPartitions(const std::string& topic) {
   // assign() instead of subscribe() avoids waiting for a group rebalance; the
   // end of each partition is its EOF event, since transaction markers make
   // offsets a poor count of messages.
@@ -232,7 +235,7 @@ std::vector<v1::Event> ReadTopic(const std::string& topic) {
   const size_t partition_count = partitions.size();
   consumer->assign(partitions);
   RdKafka::TopicPartition::destroy(partitions);
-  std::vector<v1::Event> events;
+  std::map<int32_t, std::vector<v1::Event>> events;
   std::set<int32_t> at_end;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (at_end.size() < partition_count && std::chrono::steady_clock::now() < deadline) {
@@ -242,11 +245,18 @@ std::vector<v1::Event> ReadTopic(const std::string& topic) {
     v1::Event event;
     if (!event.ParseFromArray(message->payload(), static_cast<int>(message->len())))
       throw std::runtime_error("a message in " + topic + " is not an event");
-    events.push_back(std::move(event));
+    events[message->partition()].push_back(std::move(event));
   }
   consumer->close();
   if (at_end.size() < partition_count)
     throw std::runtime_error("could not read all of " + topic + " within 30 s");
+  return events;
+}
+
+std::vector<v1::Event> ReadTopic(const std::string& topic) {
+  std::vector<v1::Event> events;
+  for (auto& [partition, messages] : ReadPartitions(topic))
+    for (auto& event : messages) events.push_back(std::move(event));
   return events;
 }
 

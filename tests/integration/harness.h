@@ -97,6 +97,8 @@ int64_t EndOffsets(const Topics& topics);
 // Every event in the topic, partition by partition, read as a consumer with
 // read_committed isolation (librdkafka's default) sees them.
 std::vector<v1::Event> ReadTopic(const std::string& topic);
+// The same, by partition.
+std::map<int32_t, std::vector<v1::Event>> ReadPartitions(const std::string& topic);
 
 // Polls `condition` until it holds; false when `timeout` passes first.
 bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout);

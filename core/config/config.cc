@@ -435,7 +435,8 @@ class FileReader {
       } else if (key == "in" || key == "contains") {
         if (has_values)
           throw ConfigError(Where(path_, value) +
-                            ": feedback.score.fit: a rule has either in or contains, not both");
+                            ": feedback.score.fit: a rule has one of in, contains, or "
+                            "at_least/below");
         has_values = true;
         rule.match =
             key == "in" ? feedback::FitRule::Match::kIn : feedback::FitRule::Match::kContains;
@@ -450,6 +451,15 @@ class FileReader {
                               ": an empty value matches nothing");
           rule.values.push_back(std::move(text));
         }
+      } else if (key == "at_least" || key == "below") {
+        if (has_values && rule.match != feedback::FitRule::Match::kRange)
+          throw ConfigError(Where(path_, value) +
+                            ": feedback.score.fit: a rule has one of in, contains, or "
+                            "at_least/below");
+        has_values = true;
+        rule.match = feedback::FitRule::Match::kRange;
+        (key == "at_least" ? rule.at_least : rule.below) =
+            Int(value, "feedback.score.fit." + key, 0);
       } else if (key == "points") {
         rule.points = Int(value, "feedback.score.fit.points", -1000, 1000);
         has_points = true;
@@ -459,8 +469,15 @@ class FileReader {
     });
     if (rule.field.empty() || !has_values || !has_points)
       throw ConfigError(where +
-                        ": feedback.score.fit: a rule needs field, in or contains, and "
-                        "points");
+                        ": feedback.score.fit: a rule needs field, in or contains (at_least or "
+                        "below for a number), and points");
+    const bool numeric = feedback::IsNumericFitField(rule.field);
+    if (numeric != (rule.match == feedback::FitRule::Match::kRange))
+      throw ConfigError(where + ": feedback.score.fit: " + rule.field +
+                        (numeric ? " is a number: match it with at_least and/or below"
+                                 : " is text: match it with in or contains"));
+    if (rule.at_least && rule.below && *rule.below <= *rule.at_least)
+      throw ConfigError(where + ": feedback.score.fit: below must be more than at_least");
     return rule;
   }
 

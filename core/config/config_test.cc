@@ -269,6 +269,7 @@ TEST_F(ConfigTest, FeedbackRules) {
     fit:
       - {field: job_title, contains: [Marketing, CMO], points: 15}
       - {field: country, in: [de, at], points: 5}
+      - {field: employees, at_least: 50, below: 1000, points: 10}
   handover:
     min_score: 60
     min_fit: 15
@@ -298,11 +299,14 @@ TEST_F(ConfigTest, FeedbackRules) {
             (std::map<v1::EngagementKind, int32_t>{{v1::ENGAGEMENT_KIND_UNSUBSCRIBED, -30}}));
   EXPECT_EQ(rules.score.lead_rejected,
             (std::map<std::string, int32_t>{{"default", -15}, {"no_budget", -5}}));
-  ASSERT_EQ(rules.score.fit.size(), 2u);
   EXPECT_EQ(rules.score.fit[0].field, "job_title");
   EXPECT_EQ(rules.score.fit[0].match, feedback::FitRule::Match::kContains);
   EXPECT_EQ(rules.score.fit[0].values, (std::vector<std::string>{"marketing", "cmo"}));
   EXPECT_EQ(rules.score.fit[1].match, feedback::FitRule::Match::kIn);
+  ASSERT_EQ(rules.score.fit.size(), 3u);
+  EXPECT_EQ(rules.score.fit[2].match, feedback::FitRule::Match::kRange);
+  EXPECT_EQ(rules.score.fit[2].at_least, 50);
+  EXPECT_EQ(rules.score.fit[2].below, 1000);
   EXPECT_EQ(rules.handover.min_score, 60);
   EXPECT_EQ(rules.handover.engagement_window_ms, 21LL * 86'400'000);
   EXPECT_EQ(rules.pause.max_attempts, 4);
@@ -340,9 +344,17 @@ TEST_F(ConfigTest, InvalidFeedbackRulesAreRefusedWithLineAndReason) {
   refused(
       "feedback:\n  score:\n    fit:\n      - {field: country, in: [de], contains: [d], "
       "points: 1}\n",
-      "either in or contains, not both");
+      "a rule has one of in, contains, or at_least/below");
+  refused("feedback:\n  score:\n    fit:\n      - {field: employees, in: [50], points: 1}\n",
+          "employees is a number: match it with at_least and/or below");
+  refused("feedback:\n  score:\n    fit:\n      - {field: industry, at_least: 5, points: 1}\n",
+          "industry is text: match it with in or contains");
+  refused(
+      "feedback:\n  score:\n    fit:\n      - {field: employees, at_least: 500, below: 50, "
+      "points: 1}\n",
+      "below must be more than at_least");
   refused("feedback:\n  score:\n    fit:\n      - {field: country, in: [de]}\n",
-          "a rule needs field, in or contains, and points");
+          "a rule needs field, in or contains (at_least or below for a number), and points");
   refused("feedback:\n  score:\n    fit:\n      - {field: country, in: [], points: 1}\n",
           "feedback.score.fit.in must be a non-empty list");
   refused("feedback:\n  score:\n    fit: {field: country}\n", "must be a list of rules");

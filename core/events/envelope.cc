@@ -98,6 +98,7 @@ std::string MessageKey(const v1::Event& event) {
   if (event.has_campaign_effectiveness())
     return "campaign:" + event.campaign_effectiveness().campaign_id();
   if (event.has_attribution_credit()) return "campaign:" + event.attribution_credit().campaign_id();
+  if (event.has_account_profile()) return "account:" + event.account_profile().account_key();
   // Ticks are published to a partition each, not by key.
   if (event.has_tick()) return "tick";
   return event.customer_key();
@@ -143,6 +144,10 @@ std::string ValidateEvent(const v1::Event& event) {
         return "attribution_credit without campaign_id";
       if (event.customer_key() != MessageKey(event))
         return "attribution_credit must be keyed \"" + MessageKey(event) + "\"";
+      return "";
+    case v1::Event::kAccountProfile:
+      if (event.account_profile().account_key().find(':') == std::string::npos)
+        return "account_profile without an account_key \"<system>:<account id>\"";
       return "";
     case v1::Event::kTick:
       if (event.tick().partition() < 0) return "tick with a negative partition";
@@ -200,7 +205,7 @@ bool IsFeedbackEvent(const v1::Event& event) {
 }
 
 bool IsFeedbackInput(const v1::Event& event) {
-  return event.has_attribution_credit() || event.has_tick();
+  return event.has_attribution_credit() || event.has_account_profile() || event.has_tick();
 }
 
 bool IsIdentityEvent(const v1::Event& event) {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -10,23 +11,28 @@
 
 namespace accord::feedback {
 
-// One fit rule: points for a customer whose field matches. Values are
-// compared in lower case, trimmed.
+// One fit rule: points for a customer whose field matches. Text is compared
+// in lower case, trimmed.
 struct FitRule {
   // A unified customer field: job_title, company, city, country, email
-  // (matched against its domain), lifecycle_stage, account.
+  // (matched against its domain), lifecycle_stage, account; or one of the
+  // customer's company (its account, from the CRM): industry, employees.
   std::string field;
   enum class Match {
     kIn,        // the whole value is one of `values`
     kContains,  // the value contains one of `values`
+    kRange,     // a number: at least `at_least`, below `below` (either may be unset)
   };
   Match match = Match::kIn;
-  std::vector<std::string> values;
+  std::vector<std::string> values = {};
+  std::optional<int64_t> at_least = std::nullopt;
+  std::optional<int64_t> below = std::nullopt;
   int32_t points = 0;
 };
 
-// The fields fit rules may name.
+// The fields fit rules may name, and those of them that are numbers.
 const std::vector<std::string>& FitFields();
+bool IsNumericFitField(const std::string& field);
 
 // How a lead score is made (docs/feedback.md): fit plus decaying engagement
 // plus negative signals that do not decay.

@@ -28,8 +28,14 @@ std::string Lower(std::string_view text) {
   return out;
 }
 
-std::string FieldValue(const CustomerState& customer, const std::string& name) {
+// A field a fit rule names, of the customer or of its company (`account`,
+// the shard's copy of the CRM's account).
+std::string FieldValue(const CustomerState& customer, const v1::AccountProfile& account,
+                       const std::string& name) {
   if (name == "lifecycle_stage") return events::LifecycleStageName(customer.lifecycle_stage());
+  if (name == "industry") return account.industry();
+  if (name == "employees")
+    return account.employees() > 0 ? std::to_string(account.employees()) : "";
   for (const auto& field : customer.fields()) {
     if (field.name() != name) continue;
     // An address's domain is what says something about the company.
@@ -41,6 +47,10 @@ std::string FieldValue(const CustomerState& customer, const std::string& name) {
 
 bool Matches(const FitRule& rule, const std::string& value) {
   if (value.empty()) return false;
+  if (rule.match == FitRule::Match::kRange) {
+    const int64_t number = std::stoll(value);
+    return (!rule.at_least || number >= *rule.at_least) && (!rule.below || number < *rule.below);
+  }
   return std::any_of(rule.values.begin(), rule.values.end(), [&](const std::string& wanted) {
     return rule.match == FitRule::Match::kIn ? value == wanted
                                              : value.find(wanted) != std::string::npos;
@@ -68,13 +78,20 @@ class Scorer {
 
   FeedbackOutcome Run() {
     auto customer = fold::LoadCustomer(state_, customer_id_);
-    if (!customer || !customer->merged_into().empty() || !customer->merged_into_key().empty())
+    // Gone, or merged into another since it was listed (an account's
+    // customers, a schedule day).
+    if (!customer || customer->customer_id() != customer_id_ || !customer->merged_into().empty() ||
+        !customer->merged_into_key().empty())
       return {};
     FeedbackOutcome outcome;
     ScoreState score = LoadScore(customer_id_).value_or(ScoreState());
     score.set_customer_id(customer_id_);
     const int64_t due_before = score.reactivation_due_ms();
-    const int64_t at = event_.occurred_at_ms();
+    const int32_t fit_before = score.fit();
+    // An account's update says nothing of the customer's time.
+    const bool account_changed = event_.has_account_profile();
+    const int64_t at = account_changed ? score.as_of_ms() : event_.occurred_at_ms();
+    emit_key_ = account_changed ? customer->home_key() : event_.customer_key();
     int64_t now = std::max(score.as_of_ms(), at);
     DecayTo(score, now);
     // Customers merged into this one bring their scores along (within the
@@ -109,8 +126,9 @@ class Scorer {
       component->set_points(points);
       component->set_reason(std::move(reason));
     };
+    const auto account = JoinAccount(*customer, score, outcome.changes);
     for (const auto& rule : rules_.score.fit) {
-      const std::string value = Lower(FieldValue(*customer, rule.field));
+      const std::string value = Lower(FieldValue(*customer, account, rule.field));
       if (!Matches(rule, value)) continue;
       fit += rule.points;
       add("fit." + rule.field, rule.points, rule.field + " \"" + value + "\"");
@@ -122,6 +140,9 @@ class Scorer {
     if (score.negative() != 0)
       add("negative", score.negative(), "unsubscribes, bounces and rejections; they do not decay");
     const int32_t total = fit + engagement + score.negative();
+    if (account_changed)
+      Moved(fit - fit_before,
+            "fit.account (" + event_.account_profile().account_key() + " updated)");
     score.set_score(total);
     score.set_fit(fit);
     score.set_engagement(engagement);
@@ -164,6 +185,36 @@ class Scorer {
     auto bytes = state_.Get(fold::Table::kScores, id);
     if (!bytes) return std::nullopt;
     return fold::DecodeState<ScoreState>(*bytes, fold::Table::kScores, id);
+  }
+
+  // The customer's company as this shard knows it; keeps the customer
+  // listed under it, so that an update of the company rescores it.
+  v1::AccountProfile JoinAccount(const CustomerState& customer, ScoreState& score,
+                                 std::vector<fold::Change>& changes) const {
+    const std::string key = FieldValue(customer, {}, "account");
+    auto entry = LoadAccount(key);
+    if (key == score.account_key()) return entry.profile();
+    if (!score.account_key().empty()) {
+      auto left = LoadAccount(score.account_key());
+      auto& ids = *left.mutable_customer_ids();
+      ids.erase(std::remove(ids.begin(), ids.end(), customer_id_), ids.end());
+      changes.push_back(
+          {fold::Table::kAccountProfiles, score.account_key(), fold::EncodeState(left)});
+    }
+    if (!key.empty()) {
+      fold::AddSorted(entry.mutable_customer_ids(), customer_id_);
+      changes.push_back({fold::Table::kAccountProfiles, key, fold::EncodeState(entry)});
+    }
+    score.set_account_key(key);
+    return entry.profile();
+  }
+
+  state::v1::AccountProfileState LoadAccount(const std::string& key) const {
+    if (key.empty()) return {};
+    auto bytes = state_.Get(fold::Table::kAccountProfiles, key);
+    if (!bytes) return {};
+    return fold::DecodeState<state::v1::AccountProfileState>(*bytes, fold::Table::kAccountProfiles,
+                                                             key);
   }
 
   void DecayTo(ScoreState& score, int64_t now) const {
@@ -334,7 +385,7 @@ class Scorer {
   // id derives from the cause and the customer, so a replay emits the same.
   void Emit(v1::Event derived, FeedbackOutcome& outcome) const {
     outcome.emitted.push_back(StampFeedback(std::move(derived), envelope_, event_.occurred_at_ms(),
-                                            customer_id_, event_.customer_key(), customer_id_));
+                                            customer_id_, emit_key_, customer_id_));
   }
 
   const fold::StateReader& state_;
@@ -343,21 +394,87 @@ class Scorer {
   const std::string& customer_id_;
   const FeedbackRules& rules_;
   CreditBook credits_{rules_.attribution.currency};
+  // The key emitted events carry: the event's, or the customer's home key
+  // when the event is not the customer's own.
+  std::string emit_key_;
   int32_t moved_points_ = 0;
   std::string moved_by_;
 };
 
+// A reader that sees one pending write over `base`.
+class WithPending : public fold::StateReader {
+ public:
+  WithPending(const fold::StateReader& base, const fold::Change& pending)
+      : base_(base), pending_(pending) {}
+  std::optional<std::string> Get(fold::Table table, std::string_view key) const override {
+    if (table == pending_.table && key == pending_.key) return pending_.value;
+    return base_.Get(table, key);
+  }
+
+ private:
+  const fold::StateReader& base_;
+  const fold::Change& pending_;
+};
+
+// An account the projection has just folded: its profile goes to every
+// shard, where its customers are.
+FeedbackOutcome AnnounceAccount(const fold::StateReader& state, const v1::Event& event) {
+  const std::string key = event.source_system() + ":" + event.account_upserted().account_id();
+  auto bytes = state.Get(fold::Table::kAccounts, key);
+  if (!bytes) return {};
+  auto account = fold::DecodeState<state::v1::AccountState>(*bytes, fold::Table::kAccounts, key);
+  v1::Event announced;
+  auto* profile = announced.mutable_account_profile();
+  profile->set_account_key(key);
+  profile->set_name(account.name());
+  profile->set_industry(account.industry());
+  profile->set_employees(account.employees());
+  if (account.has_annual_revenue()) *profile->mutable_annual_revenue() = account.annual_revenue();
+  profile->set_country(account.country());
+  profile->set_city(account.city());
+  FeedbackOutcome outcome;
+  outcome.broadcast.push_back(StampFeedback(std::move(announced), event, event.occurred_at_ms(),
+                                            key, "account:" + key, key));
+  return outcome;
+}
+
+// This shard's copy of an account is replaced; its customers are rescored.
+FeedbackOutcome FoldAccountProfile(const fold::StateReader& state, const v1::Event& event,
+                                   const FeedbackRules& rules) {
+  const auto& profile = event.account_profile();
+  state::v1::AccountProfileState entry;
+  if (auto bytes = state.Get(fold::Table::kAccountProfiles, profile.account_key()))
+    entry = fold::DecodeState<state::v1::AccountProfileState>(*bytes, fold::Table::kAccountProfiles,
+                                                              profile.account_key());
+  *entry.mutable_profile() = profile;
+  const fold::Change copy{fold::Table::kAccountProfiles, profile.account_key(),
+                          fold::EncodeState(entry)};
+  const WithPending updated(state, copy);
+  FeedbackOutcome outcome;
+  outcome.changes.push_back(copy);
+  for (const auto& customer_id : entry.customer_ids()) {
+    auto rescored = Scorer(updated, event, customer_id, rules).Run();
+    for (auto& change : rescored.changes) outcome.changes.push_back(std::move(change));
+    for (auto& emitted : rescored.emitted) outcome.emitted.push_back(std::move(emitted));
+  }
+  return outcome;
+}
+
 }  // namespace
 
 bool FollowsUp(const fold::Outcome& projected, const v1::Event& event) {
-  return (projected.verdict == fold::Verdict::kApplied && !projected.customer_id.empty()) ||
-         (projected.verdict == fold::Verdict::kIgnored && events::IsFeedbackInput(event));
+  if (projected.verdict == fold::Verdict::kApplied)
+    return !projected.customer_id.empty() || event.has_account_upserted();
+  return projected.verdict == fold::Verdict::kIgnored && events::IsFeedbackInput(event);
 }
 
 FeedbackOutcome ApplyFeedback(const fold::StateReader& state, const v1::Event& event,
                               const std::string& customer_id, const FeedbackRules& rules) {
+  if (event.has_account_upserted()) return AnnounceAccount(state, event);
   if (!events::IsFeedbackInput(event)) return Scorer(state, event, customer_id, rules).Run();
-  auto outcome = event.has_tick() ? FoldTick(state, event, rules) : FoldCredit(state, event);
+  auto outcome = event.has_tick()              ? FoldTick(state, event, rules)
+                 : event.has_account_profile() ? FoldAccountProfile(state, event, rules)
+                                               : FoldCredit(state, event);
   // The projection's fold passes these by; this marks them folded, so a
   // repeat (a restarted service, a second service's tick) changes nothing.
   state::v1::AppliedEvent applied;

@@ -21,6 +21,9 @@ struct FeedbackOutcome {
   // Events for the feedback fold of other shards, published to
   // accord.events (attribution credits, keyed by campaign).
   std::vector<v1::Event> internal;
+  // Events for the feedback fold of every shard, published to every
+  // partition of accord.events (account profiles).
+  std::vector<v1::Event> broadcast;
 };
 
 // The feedback fold (lead score, handover, contact pause): a pure function
@@ -34,12 +37,15 @@ struct FeedbackOutcome {
 // The feedback service's own messages (events::IsFeedbackInput), which the
 // projection's fold passes by, come with an empty `customer_id`: an
 // attribution credit adds to its campaign's totals, a tick announces the
-// reactivation candidates due (attribution.h, reactivation.h).
+// reactivation candidates due (attribution.h, reactivation.h), an account
+// profile rescores the shard's customers of that company. An account the
+// projection folded is announced to every shard as a profile.
 FeedbackOutcome ApplyFeedback(const fold::StateReader& state, const v1::Event& event,
                               const std::string& customer_id, const FeedbackRules& rules);
 
 // Whether the feedback fold takes an event the projection's fold has just
-// folded: one applied to a customer, or one of the feedback service's own.
+// folded: one applied to a customer or an account, or one of the feedback
+// service's own.
 bool FollowsUp(const fold::Outcome& projected, const v1::Event& event);
 
 }  // namespace accord::feedback

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "core/fold/fold.h"
 #include "core/fold/testing/fold_testing.h"
 
@@ -34,8 +36,9 @@ class ScoreTest : public ::testing::Test {
                                {v1::ENGAGEMENT_KIND_FORM_SUBMITTED, 10},
                                {v1::ENGAGEMENT_KIND_WEBINAR_ATTENDED, 15}};
     rules_.score.lead_rejected = {{"default", -20}, {"no_budget", -10}};
-    rules_.score.fit = {{"company", FitRule::Match::kContains, {"gmbh"}, 15},
-                        {"email", FitRule::Match::kIn, {"corp.de"}, 5}};
+    rules_.score.fit = {
+        {.field = "company", .match = FitRule::Match::kContains, .values = {"gmbh"}, .points = 15},
+        {.field = "email", .match = FitRule::Match::kIn, .values = {"corp.de"}, .points = 5}};
     rules_.handover = {
         .min_score = 40, .min_fit = 10, .min_engagement = 20, .engagement_window_ms = 30 * kDay};
   }
@@ -53,7 +56,13 @@ class ScoreTest : public ::testing::Test {
       EXPECT_EQ(emitted.causation_id(), event.event_id());
       ids_.push_back(emitted.event_id());
     }
-    return outcome.emitted;
+    // Account profiles go to every shard; this state is the only one.
+    auto emitted = outcome.emitted;
+    for (const auto& broadcast : outcome.broadcast) {
+      EXPECT_EQ(events::ValidateEvent(broadcast), "") << broadcast.ShortDebugString();
+      for (auto& rescored : Fold(broadcast)) emitted.push_back(std::move(rescored));
+    }
+    return emitted;
   }
 
   static v1::Event Anna(int64_t at_ms = kT0, v1::LifecycleStage stage = v1::LIFECYCLE_STAGE_LEAD) {
@@ -209,6 +218,58 @@ TEST_F(ScoreTest, MergedCustomersBringTheirScoresAlong) {
   // Both customers' engagement counts towards the handover: 15 + 10 >= 20.
   ASSERT_EQ(merged.size(), 2u);
   EXPECT_TRUE(merged[1].has_lead_qualified());
+}
+
+TEST_F(ScoreTest, TheCompanysIndustryAndSizeScoreItsContacts) {
+  rules_.score.fit.push_back(
+      {.field = "industry", .match = FitRule::Match::kIn, .values = {"logistik"}, .points = 10});
+  rules_.score.fit.push_back({.field = "employees",
+                              .match = FitRule::Match::kRange,
+                              .at_least = 50,
+                              .below = 1000,
+                              .points = 10});
+  // The CRM's contact names its account before the account is known: the
+  // company's name and the address's domain fit, 15 + 5.
+  auto contact = Fold(Contact({.system = "crm",
+                               .record = "k1",
+                               .email = "anna@corp.de",
+                               .company = "Corp GmbH",
+                               .account_id = "001A"}));
+  ASSERT_EQ(contact.size(), 1u);
+  EXPECT_EQ(contact[0].score_updated().score(), 20);
+
+  Fold(Contact({.system = "crm",
+                .record = "k3",
+                .email = "carla@corp.de",
+                .company = "Corp GmbH",
+                .account_id = "001A"}));
+  auto known = Fold(Account({.id = "001A", .industry = "Logistik", .employees = 120}));
+  // Both of its contacts are rescored.
+  ASSERT_EQ(known.size(), 2u);
+  std::set<std::string> keys;
+  for (const auto& event : known) {
+    keys.insert(event.customer_key());
+    EXPECT_EQ(event.score_updated().score(), 40);
+    EXPECT_EQ(event.score_updated().fit(), 40);
+    EXPECT_EQ(event.score_updated().components().rbegin()->reason(),
+              "+20 fit.account (crm:001A updated)");
+  }
+  EXPECT_EQ(keys, (std::set<std::string>{"email:anna@corp.de", "email:carla@corp.de"}));
+
+  // The company shrinks below the range: -10, more than the step.
+  auto shrunk = Fold(Account({.id = "001A", .version = 2, .at_ms = kT0 + kDay, .employees = 40}));
+  ASSERT_EQ(shrunk.size(), 2u);
+  EXPECT_EQ(shrunk[0].score_updated().score(), 30);
+
+  // A contact who joins later is scored with the company at once.
+  auto colleague = Fold(Contact({.system = "crm",
+                                 .record = "k2",
+                                 .at_ms = kT0 + 2 * kDay,
+                                 .email = "bernd@corp.de",
+                                 .company = "Corp GmbH",
+                                 .account_id = "001A"}));
+  ASSERT_EQ(colleague.size(), 1u);
+  EXPECT_EQ(colleague[0].score_updated().fit(), 30);
 }
 
 TEST_F(ScoreTest, TheSameHistoryEmitsTheSameIds) {

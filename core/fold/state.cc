@@ -34,6 +34,8 @@ std::string_view TableName(Table table) {
       return "effectiveness";
     case Table::kSchedule:
       return "schedule";
+    case Table::kAccountProfiles:
+      return "account_profiles";
   }
   return "unknown";
 }

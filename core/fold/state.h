@@ -24,13 +24,14 @@ enum class Table : int {
   kScores,         // customer id -> state.v1.ScoreState (the feedback service's; feedback/score.h)
   kEffectiveness,  // campaign id -> state.v1.CampaignEffect (feedback service; attribution.h)
   kSchedule,       // "<day, 8 digits>" -> state.v1.ScheduleDay, "clock" -> ScheduleClock (feedback)
+  kAccountProfiles,  // "<system>:<account id>" -> state.v1.AccountProfileState (feedback)
 };
-inline constexpr int kTableCount = 14;
-inline constexpr Table kAllTables[] = {Table::kCustomers,     Table::kIdentity,      Table::kDeals,
-                                       Table::kCampaigns,     Table::kCampaignStats, Table::kEvents,
-                                       Table::kTimeline,      Table::kFunnel,        Table::kClaims,
-                                       Table::kActivity,      Table::kAccounts,      Table::kScores,
-                                       Table::kEffectiveness, Table::kSchedule};
+inline constexpr int kTableCount = 15;
+inline constexpr Table kAllTables[] = {
+    Table::kCustomers,     Table::kIdentity, Table::kDeals,          Table::kCampaigns,
+    Table::kCampaignStats, Table::kEvents,   Table::kTimeline,       Table::kFunnel,
+    Table::kClaims,        Table::kActivity, Table::kAccounts,       Table::kScores,
+    Table::kEffectiveness, Table::kSchedule, Table::kAccountProfiles};
 
 std::string_view TableName(Table table);
 

@@ -120,6 +120,8 @@ class Projector::FoldWorker {
     std::string key;
     std::string value;
     kafka::Publisher::Headers headers;
+    // To every partition of the topic rather than by key.
+    bool every_partition = false;
   };
   std::vector<Outgoing> TakeOutbox() { return std::exchange(outbox_, {}); }
 
@@ -195,6 +197,12 @@ class Projector::FoldWorker {
                            events::MessageKey(internal),
                            internal.SerializeAsString(),
                            {}});
+      for (const auto& broadcast : followed.broadcast)
+        outbox_.push_back({projector_.events_topic_,
+                           events::MessageKey(broadcast),
+                           broadcast.SerializeAsString(),
+                           {},
+                           /*every_partition=*/true});
     }
   }
 
@@ -352,7 +360,14 @@ void Projector::FlushBatch() {
   bool publishing = false;
   for (auto& worker : workers_) {
     for (auto& outgoing : worker->TakeOutbox()) {
-      publisher_->Publish(outgoing.topic, outgoing.key, outgoing.value, outgoing.headers);
+      if (outgoing.every_partition) {
+        auto& count = partition_counts_[outgoing.topic];
+        if (count == 0) count = publisher_->PartitionCount(outgoing.topic);
+        for (int32_t partition = 0; partition < count; ++partition)
+          publisher_->PublishToPartition(outgoing.topic, partition, outgoing.key, outgoing.value);
+      } else {
+        publisher_->Publish(outgoing.topic, outgoing.key, outgoing.value, outgoing.headers);
+      }
       publishing = true;
     }
   }

@@ -140,6 +140,8 @@ class Projector {
   // Dead letters and the events the fold emits for other shards; used by
   // one batch at a time (published between batches, flushed by the write).
   std::unique_ptr<kafka::Publisher> publisher_;
+  // Partitions of the topics the fold broadcasts to, looked up once.
+  std::map<std::string, int32_t> partition_counts_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::vector<std::unique_ptr<FoldWorker>> workers_;
   // Messages for each worker not handed over yet.

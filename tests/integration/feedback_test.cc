@@ -215,5 +215,50 @@ TEST(Feedback, SigkillMidStreamEmitsTheIdsOfACleanPass) {
   EXPECT_EQ(crashed_store->StateHash(), clean_store->StateHash());
 }
 
+// A company and its contacts live in different partitions: the account's
+// profile reaches the contacts' shards and their fit counts its industry
+// and size.
+TEST(Feedback, ACompanysProfileReachesItsContactsInOtherPartitions) {
+  auto topics = CreateTopics("feedback-accounts", 3);
+  TempDir dir;
+  {
+    std::ofstream config(dir / "accord.yaml");
+    config << "feedback:\n"
+              "  score:\n"
+              "    fit:\n"
+              "      - {field: industry, in: [logistik], points: 15}\n"
+              "      - {field: employees, at_least: 100, points: 10}\n";
+  }
+  v1::Event account;
+  account.mutable_account_upserted()->set_account_id("001A");
+  account.mutable_account_upserted()->set_industry("Logistik");
+  account.mutable_account_upserted()->set_employees(250);
+  events::StampEnvelope(account, {"crm", "001A", 1, kT0 + kHour});
+  std::vector<v1::Event> history;
+  std::set<std::string> keys;
+  for (int i = 0; i < 6; ++i) {
+    v1::Event contact = ContactEvent("crm", "k" + std::to_string(i), 1, kT0,
+                                     "kontakt" + std::to_string(i) + "@spedition.de", "");
+    contact.mutable_customer_upserted()->set_account_id("001A");
+    keys.insert(contact.customer_key());
+    history.push_back(contact);
+  }
+  history.push_back(account);
+  PublishEvents(topics, history);
+
+  auto run = RunAccord({"feedback", "--db", dir / "feedback", "--until-caught-up"}, topics.prefix,
+                       {{"ACCORD_CONFIG", dir / "accord.yaml"}});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::map<std::string, int> fit_of;
+  for (const auto& event : ReadTopic(topics.names.feedback))
+    if (event.has_score_updated()) fit_of[event.customer_key()] = event.score_updated().fit();
+  ASSERT_EQ(fit_of.size(), keys.size()) << run.err;
+  for (const auto& key : keys) EXPECT_EQ(fit_of[key], 25) << key;
+  // The profile went to every partition, the contacts in more than one.
+  size_t profiles = 0;
+  for (const auto& event : ReadTopic(topics.names.events)) profiles += event.has_account_profile();
+  EXPECT_EQ(profiles, 3u);
+}
+
 }  // namespace
 }  // namespace accord::testing

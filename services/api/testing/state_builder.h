@@ -166,6 +166,7 @@ class StateBuilder {
         fold::MoveIntoShard(followed.changes, shard);
         overlay.Record(followed.changes);
         for (auto& internal : followed.internal) internal_.push_back(std::move(internal));
+        for (auto& broadcast : followed.broadcast) internal_.push_back(std::move(broadcast));
       }
       ++next;
     }
@@ -174,7 +175,8 @@ class StateBuilder {
 
   store::Store& store() { return *store_; }
   // The feedback fold's messages for other shards since the last call
-  // (attribution credits), to be folded where Kafka would deliver them.
+  // (attribution credits, account profiles), to be folded where Kafka would
+  // deliver them.
   std::vector<v1::Event> TakeInternal() { return std::exchange(internal_, {}); }
 
  private:

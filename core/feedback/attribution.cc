@@ -136,11 +136,48 @@ std::vector<v1::AttributionCredit> CreditBook::Take() {
     if (credit.touched_contacts() == 0 && models.empty()) continue;
     credit.set_campaign_id(campaign);
     credit.set_currency(currency_);
+    credit.set_rules(rules_);
     out.push_back(std::move(credit));
   }
   credits_.clear();
   return out;
 }
+
+namespace {
+
+ModelCredit WorthIfCounted(int64_t ppm, int64_t amount_minor, v1::DealStage stage, bool counted) {
+  return counted ? Worth(ppm, amount_minor, stage) : ModelCredit();
+}
+
+// Credits what changed between a deal's credit as it was (`before`) and as
+// it is now (`after`): its shares, its amount, its stage, or all of them.
+void Recredit(const ScoreState::DealCredit& before, const ScoreState::DealCredit& after,
+              CreditBook& book) {
+  std::map<std::string,
+           std::pair<const ScoreState::DealCredit::Share*, const ScoreState::DealCredit::Share*>>
+      campaigns;
+  for (const auto& share : before.shares()) campaigns[share.campaign_id()].first = &share;
+  for (const auto& share : after.shares()) campaigns[share.campaign_id()].second = &share;
+  for (const auto& [campaign, shares] : campaigns)
+    for (auto model : kModels) {
+      const int64_t was = shares.first ? ShareOf(*shares.first, model) : 0;
+      const int64_t is = shares.second ? ShareOf(*shares.second, model) : 0;
+      if (was == 0 && is == 0) continue;
+      book.Deal(
+          campaign, after.deal_key(), model,
+          Difference(WorthIfCounted(is, after.amount_minor(), after.stage(), after.counted()),
+                     WorthIfCounted(was, before.amount_minor(), before.stage(), before.counted())));
+    }
+}
+
+void SetShares(ScoreState::DealCredit& credit, const ScoreState& score,
+               const AttributionRules& rules) {
+  credit.clear_shares();
+  for (auto& share : Shares(score, credit.created_at_ms(), rules))
+    *credit.add_shares() = std::move(share);
+}
+
+}  // namespace
 
 void RecordTouch(ScoreState& score, const std::string& campaign_id, int64_t at_ms,
                  const AttributionRules& rules, CreditBook& book) {
@@ -151,6 +188,14 @@ void RecordTouch(ScoreState& score, const std::string& campaign_id, int64_t at_m
   SortTouches(score);
   PruneTouches(score, rules);
   if (fold::AddSorted(score.mutable_touched_campaigns(), campaign_id)) book.Touched(campaign_id, 1);
+  // A touch that arrives after a deal it came before shares in that deal.
+  for (auto& credit : *score.mutable_deals()) {
+    if (at_ms > credit.created_at_ms() || at_ms < credit.created_at_ms() - rules.window_ms)
+      continue;
+    const auto before = credit;
+    SetShares(credit, score, rules);
+    Recredit(before, credit, book);
+  }
 }
 
 v1::DealStage CreditDeal(ScoreState& score, const state::v1::DealState& deal,
@@ -167,29 +212,18 @@ v1::DealStage CreditDeal(ScoreState& score, const state::v1::DealState& deal,
     RecordTouch(score, deal.campaign_id(), deal.created_at_ms(), rules, book);
     credit = score.add_deals();
     credit->set_deal_key(deal.deal_key());
-    for (auto& share : Shares(score, deal.created_at_ms(), rules))
-      *credit->add_shares() = std::move(share);
+    credit->set_created_at_ms(deal.created_at_ms());
+    SetShares(*credit, score, rules);
   }
-  const v1::DealStage before = credit->stage();
+  const auto before = *credit;
   // Amounts in other currencies are not converted: such a deal credits
   // nothing.
   const bool counted = deal.amount().currency() == rules.currency;
-  const int64_t amount = counted ? deal.amount().minor_units() : 0;
-  auto worth = [](int64_t ppm, int64_t amount_minor, v1::DealStage stage, bool is_counted) {
-    return is_counted ? Worth(ppm, amount_minor, stage) : ModelCredit();
-  };
-  for (const auto& share : credit->shares())
-    for (auto model : kModels) {
-      const int64_t ppm = ShareOf(share, model);
-      if (ppm == 0) continue;
-      book.Deal(share.campaign_id(), deal.deal_key(), model,
-                Difference(worth(ppm, amount, deal.stage(), counted),
-                           worth(ppm, credit->amount_minor(), before, credit->counted())));
-    }
-  credit->set_amount_minor(amount);
+  credit->set_amount_minor(counted ? deal.amount().minor_units() : 0);
   credit->set_stage(deal.stage());
   credit->set_counted(counted);
-  return before;
+  Recredit(before, *credit, book);
+  return before.stage();
 }
 
 void AbsorbAttribution(ScoreState& survivor, const ScoreState& merged,
@@ -234,8 +268,10 @@ v1::CampaignEffectiveness Effectiveness(const CampaignEffect& effect,
   return out;
 }
 
-FeedbackOutcome FoldCredit(const fold::StateReader& state, const v1::Event& event) {
+FeedbackOutcome FoldCredit(const fold::StateReader& state, const v1::Event& event,
+                           const AttributionRules& rules) {
   const auto& credit = event.attribution_credit();
+  if (credit.rules() != AttributionFingerprint(rules)) return {};
   CampaignEffect effect;
   if (auto bytes = state.Get(fold::Table::kEffectiveness, credit.campaign_id()))
     effect = fold::DecodeState<CampaignEffect>(*bytes, fold::Table::kEffectiveness,

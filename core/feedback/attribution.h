@@ -22,7 +22,8 @@ namespace accord::feedback {
 // from its cause and campaign, so a cause gives each campaign one change.
 class CreditBook {
  public:
-  explicit CreditBook(std::string currency) : currency_(std::move(currency)) {}
+  explicit CreditBook(const AttributionRules& rules)
+      : currency_(rules.currency), rules_(AttributionFingerprint(rules)) {}
   void Touched(const std::string& campaign_id, int32_t contacts);
   void Deal(const std::string& campaign_id, const std::string& deal_key, v1::AttributionModel model,
             const v1::AttributionCredit::ModelCredit& change);
@@ -31,6 +32,7 @@ class CreditBook {
 
  private:
   std::string currency_;
+  std::string rules_;
   std::map<std::string, v1::AttributionCredit> credits_;
 };
 
@@ -54,7 +56,10 @@ void AbsorbAttribution(state::v1::ScoreState& survivor, const state::v1::ScoreSt
 // Campaign side: adds one AttributionCredit to its campaign's totals and
 // emits CampaignEffectiveness for each model whose figures changed. Writes
 // Table::kEffectiveness; `credit` is the message that carried it.
-FeedbackOutcome FoldCredit(const fold::StateReader& state, const v1::Event& credit);
+// A credit computed under other rules (AttributionCredit.rules) changes
+// nothing.
+FeedbackOutcome FoldCredit(const fold::StateReader& state, const v1::Event& credit,
+                           const AttributionRules& rules);
 
 // The figures of one model of a campaign's totals (also served by the query).
 v1::CampaignEffectiveness Effectiveness(const state::v1::CampaignEffect& effect,

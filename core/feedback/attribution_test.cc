@@ -150,6 +150,25 @@ TEST_F(AttributionTest, FiguresAreAnnouncedOnlyWhenTheyChange) {
   EXPECT_EQ(announced_.size(), before + 4);
 }
 
+TEST_F(AttributionTest, TouchesThatArriveAfterTheDealStillShareInIt) {
+  Fold(Contact({.record = "m1", .email = "anna@corp.de"}));
+  Fold(Deal("d1", 1, kT0 + 4 * kDay, "anna@corp.de", v1::DEAL_STAGE_CLOSED_WON, 90'000));
+  EXPECT_FALSE(state_.Get(fold::Table::kEffectiveness, "A"));
+  // Exported later by marketing: touches from before the deal.
+  Fold(Touch("o1", kT0 + kDay, "anna@corp.de", "A", v1::ENGAGEMENT_KIND_OPENED));
+  EXPECT_EQ(Figures("A", v1::ATTRIBUTION_MODEL_LAST_TOUCH).won_revenue().minor_units(), 90'000);
+  Fold(Touch("c1", kT0 + 2 * kDay, "anna@corp.de", "B", v1::ENGAGEMENT_KIND_CLICKED));
+  // After the deal: no share.
+  Fold(Touch("c2", kT0 + 5 * kDay, "anna@corp.de", "C", v1::ENGAGEMENT_KIND_CLICKED));
+  EXPECT_EQ(Figures("A", v1::ATTRIBUTION_MODEL_FIRST_TOUCH).won_revenue().minor_units(), 90'000);
+  EXPECT_EQ(Figures("A", v1::ATTRIBUTION_MODEL_LAST_TOUCH).won_revenue().minor_units(), 0);
+  EXPECT_EQ(Figures("B", v1::ATTRIBUTION_MODEL_LAST_TOUCH).won_revenue().minor_units(), 90'000);
+  EXPECT_EQ(Figures("A", v1::ATTRIBUTION_MODEL_LINEAR).won_revenue().minor_units(), 45'000);
+  EXPECT_EQ(Figures("B", v1::ATTRIBUTION_MODEL_LINEAR).won_revenue().minor_units(), 45'000);
+  EXPECT_EQ(Figures("C", v1::ATTRIBUTION_MODEL_LINEAR).influenced_pipeline().minor_units(), 0);
+  EXPECT_EQ(Figures("A", v1::ATTRIBUTION_MODEL_LINEAR).win_rate_ppm(), 1'000'000);
+}
+
 TEST_F(AttributionTest, ACreditFoldedTwiceCountsOnce) {
   TwoContactsThreeCampaignTouchesAndTwoDeals();
   const auto figures = Figures("B", v1::ATTRIBUTION_MODEL_LINEAR).SerializeAsString();
@@ -157,6 +176,26 @@ TEST_F(AttributionTest, ACreditFoldedTwiceCountsOnce) {
   for (const auto& credit : std::vector<v1::Event>(credits_)) Fold(credit);
   EXPECT_EQ(Figures("B", v1::ATTRIBUTION_MODEL_LINEAR).SerializeAsString(), figures);
   EXPECT_EQ(announced_.size(), announced);
+}
+
+TEST_F(AttributionTest, CreditsUnderOtherRulesCountNoMore) {
+  TwoContactsThreeCampaignTouchesAndTwoDeals();
+  const auto old_credits = credits_;
+  // The rules change; the history is folded again into a fresh state,
+  // where the old credits are still in the topic.
+  rules_.attribution.window_ms = 2 * kDay;
+  state_ = MemoryState();
+  credits_.clear();
+  for (const auto& credit : old_credits) Fold(credit);
+  EXPECT_FALSE(state_.Get(fold::Table::kEffectiveness, "A"));
+  TwoContactsThreeCampaignTouchesAndTwoDeals();
+  for (const auto& credit : credits_)
+    for (const auto& old : old_credits) EXPECT_NE(credit.event_id(), old.event_id());
+  // Within two days before d1 (day 4): B's click on day 2 and A's form on
+  // day 3; A's open on day 1 is too early. B is the first touch now.
+  EXPECT_EQ(Figures("A", v1::ATTRIBUTION_MODEL_FIRST_TOUCH).won_revenue().minor_units(), 0);
+  EXPECT_EQ(Figures("B", v1::ATTRIBUTION_MODEL_FIRST_TOUCH).won_revenue().minor_units(), 90'000);
+  EXPECT_EQ(Figures("A", v1::ATTRIBUTION_MODEL_LINEAR).won_revenue().minor_units(), 45'000);
 }
 
 TEST_F(AttributionTest, TouchesOutsideTheWindowAndOtherCurrenciesGetNoCredit) {

@@ -125,7 +125,7 @@ void Schedule(const fold::StateReader& state, int64_t due_before, const ScoreSta
   if (due == 0 || due == due_before) return;
   auto clock = LoadOr<ScheduleClock>(state, fold::Table::kSchedule, kClockKey);
   // A day the ticks are past is looked at by the next tick.
-  const int64_t day = std::max(due / kDayMs, clock.processed_through_day() + 1);
+  const int64_t day = std::max(due / kDayMs, clock.last_tick_ms() / kDayMs);
   const std::string key = DayKey(day);
   auto bucket = LoadOr<ScheduleDay>(state, fold::Table::kSchedule, key);
   if (!fold::AddSorted(bucket.mutable_customer_ids(), score.customer_id())) return;
@@ -143,41 +143,55 @@ FeedbackOutcome FoldTick(const fold::StateReader& state, const v1::Event& tick,
   const int64_t today = now / kDayMs;
   auto clock = LoadOr<ScheduleClock>(state, fold::Table::kSchedule, kClockKey);
   // Ticks out of order (two services' clocks) never turn time back.
-  if (today <= clock.processed_through_day()) return outcome;
+  if (now <= clock.last_tick_ms()) return outcome;
   if (clock.earliest_due_day() != 0) {
     // A customer can sit on two days this tick reaches (its due moved).
     std::set<std::string> announced;
+    int64_t still_due_day = 0;
     for (int64_t day = clock.earliest_due_day(); day <= today; ++day) {
       const std::string key = DayKey(day);
       auto bytes = state.Get(fold::Table::kSchedule, key);
       if (!bytes) continue;
       auto bucket = fold::DecodeState<ScheduleDay>(*bytes, fold::Table::kSchedule, key);
-      outcome.changes.push_back({fold::Table::kSchedule, key, std::nullopt});
+      ScheduleDay later_today;
       for (const auto& customer_id : bucket.customer_ids()) {
         auto score_bytes = state.Get(fold::Table::kScores, customer_id);
         // Merged into another customer since: the survivor has its own day.
         if (!score_bytes) continue;
         auto score = fold::DecodeState<ScoreState>(*score_bytes, fold::Table::kScores, customer_id);
         // Bought again since it was put on this day, or announced already.
-        if (score.reactivation_due_ms() == 0 || score.reactivation_due_ms() > now ||
-            score.has_reactivation() || announced.count(customer_id))
+        if (score.reactivation_due_ms() == 0 || score.has_reactivation() ||
+            announced.count(customer_id))
           continue;
+        if (score.reactivation_due_ms() > now) {
+          // Due later today: the next tick will tell. Due on another day:
+          // that day lists it.
+          if (score.reactivation_due_ms() / kDayMs == day)
+            later_today.add_customer_ids(customer_id);
+          continue;
+        }
         auto customer = fold::LoadCustomer(state, customer_id);
         if (!customer || !customer->merged_into().empty() || !customer->merged_into_key().empty())
           continue;
         *score.mutable_reactivation() = Candidate(score, *customer, now, rules.reactivation);
         score.set_reactivation_announced_ms(now);
         announced.insert(customer_id);
-        v1::Event announced;
-        *announced.mutable_reactivation_candidate() = score.reactivation();
-        outcome.emitted.push_back(StampFeedback(std::move(announced), tick, now, customer_id,
+        v1::Event candidate;
+        *candidate.mutable_reactivation_candidate() = score.reactivation();
+        outcome.emitted.push_back(StampFeedback(std::move(candidate), tick, now, customer_id,
                                                 customer->home_key(), customer_id));
         outcome.changes.push_back({fold::Table::kScores, customer_id, fold::EncodeState(score)});
       }
+      if (later_today.customer_ids().empty()) {
+        outcome.changes.push_back({fold::Table::kSchedule, key, std::nullopt});
+      } else {
+        outcome.changes.push_back({fold::Table::kSchedule, key, fold::EncodeState(later_today)});
+        still_due_day = day;
+      }
     }
-    clock.set_earliest_due_day(std::max(clock.earliest_due_day(), today + 1));
+    clock.set_earliest_due_day(still_due_day != 0 ? still_due_day : today + 1);
   }
-  clock.set_processed_through_day(today);
+  clock.set_last_tick_ms(now);
   outcome.changes.push_back(
       {fold::Table::kSchedule, std::string(kClockKey), fold::EncodeState(clock)});
   return outcome;

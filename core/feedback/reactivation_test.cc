@@ -14,6 +14,7 @@ using ::testing::ElementsAre;
 using namespace fold::test_support;
 
 constexpr int64_t kDay = 86'400'000;
+constexpr int64_t kHour = 3'600'000;
 
 class ReactivationTest : public ::testing::Test {
  protected:
@@ -111,6 +112,19 @@ TEST_F(ReactivationTest, ATickFoldedTwiceOrLateChangesNothing) {
   EXPECT_TRUE(Fold(tick).empty());
   EXPECT_TRUE(Tick(kT0 + 100 * kDay).empty());
   EXPECT_EQ(state_.Rows(fold::Table::kScores), scores);
+}
+
+TEST_F(ReactivationTest, HourlyTicksAnnounceACustomerDueLaterThatDay) {
+  Fold(Contact({.record = "m1", .email = "anna@corp.de"}));
+  Fold(Order("o1", kT0, "anna@corp.de", 20'000));
+  Fold(Order("o2", kT0 + 30 * kDay, "anna@corp.de", 20'000));
+  // Due 45 days after the last order, at 09:30 like the orders.
+  const int64_t due = kT0 + 75 * kDay;
+  const int64_t midnight = due / kDay * kDay;
+  EXPECT_TRUE(Tick(midnight).empty());
+  EXPECT_TRUE(Tick(midnight + 9 * kHour).empty());
+  EXPECT_EQ(Tick(midnight + 10 * kHour).size(), 1u);
+  EXPECT_TRUE(Tick(midnight + 11 * kHour).empty());
 }
 
 TEST_F(ReactivationTest, ACustomerOverdueBeforeTheFirstTickIsAnnouncedByIt) {

@@ -87,6 +87,10 @@ struct AttributionRules {
   std::string currency = "EUR";
 };
 
+// A short fingerprint of the attribution rules (and of how credits are
+// computed): credits carry it, and only credits under the same rules add up.
+std::string AttributionFingerprint(const AttributionRules& rules);
+
 // When a customer who bought before is due to be won back (docs/feedback.md,
 // "Reactivation candidates").
 struct ReactivationRules {

@@ -170,11 +170,13 @@ class Scorer {
     Schedule(state_, due_before, score, outcome.changes);
     for (auto& credit : credits_.Take()) {
       const std::string campaign_id = credit.campaign_id();
+      // Under other rules, the same cause makes another credit.
+      const std::string credit_rules = credit.rules();
       v1::Event carried;
       *carried.mutable_attribution_credit() = std::move(credit);
-      outcome.internal.push_back(StampFeedback(std::move(carried), envelope_, at, customer_id_,
-                                               "campaign:" + campaign_id,
-                                               customer_id_ + "\n" + campaign_id));
+      outcome.internal.push_back(
+          StampFeedback(std::move(carried), envelope_, at, customer_id_, "campaign:" + campaign_id,
+                        customer_id_ + "\n" + campaign_id + "\n" + credit_rules));
     }
     outcome.changes.push_back({fold::Table::kScores, customer_id_, fold::EncodeState(score)});
     return outcome;
@@ -393,7 +395,7 @@ class Scorer {
   const v1::Event& event_;
   const std::string& customer_id_;
   const FeedbackRules& rules_;
-  CreditBook credits_{rules_.attribution.currency};
+  CreditBook credits_{rules_.attribution};
   // The key emitted events carry: the event's, or the customer's home key
   // when the event is not the customer's own.
   std::string emit_key_;
@@ -474,7 +476,7 @@ FeedbackOutcome ApplyFeedback(const fold::StateReader& state, const v1::Event& e
   if (!events::IsFeedbackInput(event)) return Scorer(state, event, customer_id, rules).Run();
   auto outcome = event.has_tick()              ? FoldTick(state, event, rules)
                  : event.has_account_profile() ? FoldAccountProfile(state, event, rules)
-                                               : FoldCredit(state, event);
+                                               : FoldCredit(state, event, rules.attribution);
   // The projection's fold passes these by; this marks them folded, so a
   // repeat (a restarted service, a second service's tick) changes nothing.
   state::v1::AppliedEvent applied;

@@ -2,10 +2,12 @@
 # Accord's main job end to end on the embedded default, from a fresh Debian 12
 # machine: installs what is missing, builds `accord`, starts the local Kafka
 # (deploy/local/kafka.sh), imports the bundled sample (German contacts from a
-# marketing tool and a CRM, campaigns, deals), folds it into RocksDB under
-# var/demo/state and prints what it folded, then scores the leads with the
-# feedback rules of deploy/local/accord.yaml and delivers the scores to
-# var/demo/feedback.jsonl. Kafka keeps running afterwards so
+# marketing tool and a CRM, campaigns, deals, engagement, orders, sales'
+# decisions on leads), folds it into RocksDB under var/demo/state and prints
+# what it folded, then runs the feedback service with the rules of
+# deploy/local/accord.yaml (scores, handovers, campaign effectiveness, and
+# reactivation candidates as of a tick on 1 January 2026), delivers its events
+# to var/demo/feedback.jsonl and prints the campaign ranking. Kafka keeps running afterwards so
 # the state and topics can be explored; stop it with deploy/local/kafka.sh stop.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -31,8 +33,10 @@ echo "== import (bad rows go to $demo/*.rejects.csv)"
   --reject-file "$demo/contacts.rejects.csv"
 "$accord" --log-level error import csv --kind campaigns "$sample/campaigns.csv" \
   --reject-file "$demo/campaigns.rejects.csv"
-"$accord" --log-level error import csv --kind deals "$sample/deals.csv" \
-  --reject-file "$demo/deals.rejects.csv"
+for kind in engagement lead-decisions deals orders; do
+  "$accord" --log-level error import csv --kind "$kind" "$sample/${kind//-/_}.csv" \
+    --reject-file "$demo/$kind.rejects.csv"
+done
 
 echo
 echo "== project into $demo/state"
@@ -48,7 +52,11 @@ echo "== one customer known to marketing and sales, asked for as ' K.Hahn@OS-Pap
 "$accord" query customer --db "$demo/state" --email ' K.Hahn@OS-Papier.de '
 
 echo
-echo "== score the leads (feedback rules of deploy/local/accord.yaml) into $demo/feedback"
+echo "== let time pass to 1 January 2026, for reactivation"
+"$accord" --log-level warn tick --at 2026-01-01T00:00:00Z
+
+echo
+echo "== the feedback service (rules of deploy/local/accord.yaml) into $demo/feedback"
 "$accord" --config deploy/local/accord.yaml --log-level warn feedback --db "$demo/feedback" \
   --group-id accord-demo-feedback --until-caught-up --http-listen ""
 
@@ -56,8 +64,16 @@ echo
 echo "== deliver the feedback events to $demo/feedback.jsonl"
 "$accord" --config deploy/local/accord.yaml --log-level warn sink jsonl --path "$demo/feedback.jsonl" \
   --group-id "accord-demo-sink-$(date +%s)" --ledger "$demo/sink-ledger" --until-caught-up
-echo "the first two of $(wc -l < "$demo/feedback.jsonl") lines:"
-head -2 "$demo/feedback.jsonl"
+echo "$(wc -l < "$demo/feedback.jsonl") lines; by kind:"
+grep -o '"type":"[a-z_]*"' "$demo/feedback.jsonl" | sort | uniq -c
+
+echo
+echo "== the three most effective campaigns (linear attribution), as GET /v1/campaigns serves them"
+"$accord" query campaigns --db "$demo/feedback" --model linear --limit 3
+
+echo
+echo "== the most valuable customer to win back, as GET /v1/reactivation serves it"
+"$accord" query reactivation --db "$demo/feedback" --limit 1
 
 echo
 echo "Kafka is still running on $ACCORD_KAFKA_BOOTSTRAP_SERVERS; stop it with deploy/local/kafka.sh stop"

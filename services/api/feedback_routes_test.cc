@@ -91,7 +91,7 @@ TEST_F(FeedbackRoutesTest, ACampaignShowsItsEffectivenessUnderEveryModel) {
   EXPECT_EQ(spring["effectiveness"][0]["model"], "first_touch");
   EXPECT_EQ(spring["effectiveness"][1]["model"], "last_touch");
   EXPECT_EQ(spring["effectiveness"][2]["model"], "linear");
-  // Known only from its credits: no definition, no engagements here.
+  // Never defined: its figures come from the credits of its touches.
   Json autumn = Expect(200, "/v1/campaigns/autumn");
   EXPECT_EQ(autumn["defined"], false);
   EXPECT_EQ(autumn["effectiveness"][0]["influenced_pipeline"]["amount"], 5000.0);

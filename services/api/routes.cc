@@ -7,13 +7,12 @@
 #include <initializer_list>
 #include <limits>
 #include <optional>
-#include <tuple>
 
 #include <nlohmann/json.hpp>
 
 #include "core/events/identity.h"
 #include "core/feedback/attribution.h"
-#include "core/util/time.h"
+#include "services/query/feedback_views.h"
 #include "services/query/render.h"
 #include "services/query/state_query.h"
 
@@ -299,64 +298,14 @@ Response Routes::CampaignRanking(const Params& params) const {
         400, "unknown attribution model \"" + model_name + "\" (first_touch, last_touch, linear)");
   uint64_t limit = 0;
   if (auto bad = ReadLimit(params, limit)) return *bad;
-  query::StateQuery query(store_);
-  std::vector<v1::CampaignEffectiveness> ranked;
-  for (const auto& effect : query.CampaignEffects())
-    for (const auto& totals : effect.models())
-      if (totals.model() == *model) ranked.push_back(feedback::Effectiveness(effect, totals));
-  // Best first; ties by won revenue, then id, so the order is stable.
-  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
-    return std::forward_as_tuple(b.effectiveness_index(), b.won_revenue().minor_units(),
-                                 a.campaign_id()) <
-           std::forward_as_tuple(a.effectiveness_index(), a.won_revenue().minor_units(),
-                                 b.campaign_id());
-  });
-  Json campaigns = Json::array();
-  for (size_t i = 0; i < ranked.size() && i < limit; ++i) {
-    Json entry = {{"rank", i + 1}, {"campaign_id", ranked[i].campaign_id()}};
-    auto campaign = query.CampaignById(ranked[i].campaign_id());
-    entry["name"] =
-        campaign && campaign->definition ? Json(campaign->definition->name()) : Json(nullptr);
-    const Json figures = query::EffectivenessJson(ranked[i]);
-    for (const auto& [key, value] : figures.items())
-      if (key != "model") entry[key] = value;
-    campaigns.push_back(std::move(entry));
-  }
-  return JsonResponse(200, Json{{"model", model_name},
-                                {"campaigns_ranked", ranked.size()},
-                                {"campaigns", std::move(campaigns)}});
+  return JsonResponse(200, query::CampaignRankingJson(query::StateQuery(store_), *model, limit));
 }
 
 Response Routes::Reactivation(const Params& params) const {
   if (auto bad = CheckParams(params, {"limit"})) return *bad;
   uint64_t limit = 0;
   if (auto bad = ReadLimit(params, limit)) return *bad;
-  query::StateQuery query(store_);
-  auto candidates = query.ReactivationCandidates();
-  // The most valuable first, then the longest overdue.
-  std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
-    return std::forward_as_tuple(b.score.purchase_minor(),
-                                 b.score.reactivation().days_since_last_purchase(),
-                                 a.customer.state.customer_id()) <
-           std::forward_as_tuple(a.score.purchase_minor(),
-                                 a.score.reactivation().days_since_last_purchase(),
-                                 b.customer.state.customer_id());
-  });
-  Json list = Json::array();
-  for (size_t i = 0; i < candidates.size() && i < limit; ++i) {
-    const auto& [customer, score] = candidates[i];
-    Json entry = {{"customer_id", customer.state.customer_id()}};
-    for (const auto& field : customer.state.fields())
-      if (field.name() == "email") entry["email"] = field.value();
-    entry["purchases"] = score.purchases();
-    entry["last_purchase_at"] = FormatIsoTimestampMs(score.last_purchase_ms());
-    const Json announced =
-        query::ReactivationJson(score.reactivation(), score.reactivation_announced_ms());
-    for (const auto& [key, value] : announced.items()) entry[key] = value;
-    list.push_back(std::move(entry));
-  }
-  return JsonResponse(
-      200, Json{{"candidates_total", candidates.size()}, {"candidates", std::move(list)}});
+  return JsonResponse(200, query::ReactivationListJson(query::StateQuery(store_), limit));
 }
 
 Response Routes::Funnel(const Params& params) const {

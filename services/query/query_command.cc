@@ -7,6 +7,7 @@
 #include "core/fold/codec.h"
 #include "core/fold/fold.h"
 #include "core/store/store.h"
+#include "services/query/feedback_views.h"
 #include "services/query/render.h"
 #include "services/query/state_query.h"
 
@@ -137,6 +138,41 @@ void RegisterQueryCommands(CLI::App& app, cli::Context& context) {
   summary->add_option("--limit", options->limit, "How many sample customers to print")
       ->capture_default_str();
   summary->callback([options, &context] { QuerySummary(*options, context); });
+
+  // The feedback service's figures, from its state directory.
+  auto feedback_db = [&context](const std::string& db) {
+    return store::Store::Open(db.empty() ? context.Config().feedback.store_path : db,
+                              store::Store::Mode::kReadOnly);
+  };
+  auto model = std::make_shared<std::string>("linear");
+  auto* campaigns = query->add_subcommand(
+      "campaigns",
+      "Print the campaigns ranked by effectiveness under an attribution model, as JSON (the "
+      "feedback service's state; docs/feedback.md)");
+  campaigns->add_option("--db", options->db, "State directory (default: feedback.store_path)");
+  campaigns->add_option("--model", *model, "first_touch, last_touch or linear")
+      ->check(CLI::IsMember({"first_touch", "last_touch", "linear"}))
+      ->capture_default_str();
+  campaigns->add_option("--limit", options->limit, "How many campaigns to print")
+      ->capture_default_str();
+  campaigns->callback([options, model, feedback_db] {
+    auto store = feedback_db(options->db);
+    std::cout << CampaignRankingJson(StateQuery(*store), *ParseAttributionModel(*model),
+                                     options->limit)
+                     .dump(2)
+              << "\n";
+  });
+  auto* reactivation = query->add_subcommand(
+      "reactivation",
+      "Print the customers due to be won back, with RFM scores and reasons, as JSON (the "
+      "feedback service's state; docs/feedback.md)");
+  reactivation->add_option("--db", options->db, "State directory (default: feedback.store_path)");
+  reactivation->add_option("--limit", options->limit, "How many customers to print")
+      ->capture_default_str();
+  reactivation->callback([options, feedback_db] {
+    auto store = feedback_db(options->db);
+    std::cout << ReactivationListJson(StateQuery(*store), options->limit).dump(2) << "\n";
+  });
 
   auto* hash = app.add_subcommand("state-hash", "Print the SHA-256 of the folded state");
   hash->footer(

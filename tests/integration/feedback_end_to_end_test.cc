@@ -108,6 +108,9 @@ TEST(FeedbackEndToEnd, SampleAndFixtureReachMarketingOnceThroughFailuresAndKills
                                                   {"ACCORD_SINK_HTTP_URL", endpoint.Url()}};
 
   // The sample first, then the fixture, each file through the importer.
+  // (A score's "now" is the latest event seen for the customer: engagement
+  // read after its deals counts decayed, so this order is part of what the
+  // figures below were computed for.)
   const std::vector<std::pair<std::string, std::string>> files = {
       {"contacts", "contacts.csv"},     {"campaigns", "campaigns.csv"},
       {"engagement", "engagement.csv"}, {"lead-decisions", "lead_decisions.csv"},

@@ -642,6 +642,29 @@ for row in campaign_rows:
             if when < TS_END:
                 engagement_rows.append(["marketing", "", ts(when), p["email"], cid, kind,
                                         detail])
+# Deals of people marketing knows often follow a campaign: a click or a form
+# in the weeks before the deal (its own random source, so that the orders
+# and decisions below stay as they were).
+rng3 = random.Random(SEED + 2)
+marketing_emails = {p["email"] for p in marketing_people}
+person_of_crm_email = {email: p for p, email in crm_email_of}
+campaign_starts = [(row[1], row[5], datetime.fromisoformat(row[6]).replace(tzinfo=timezone.utc))
+                   for row in campaign_rows]
+first_seen = {}
+for row in deal_rows:
+    first_seen.setdefault(row[1], row)
+for did, row in sorted(first_seen.items()):
+    p = person_of_crm_email.get(row[4])
+    if p is None or p["email"] not in marketing_emails or rng3.random() < 0.2:
+        continue
+    created = datetime.fromisoformat(row[3].replace("Z", "+00:00"))
+    recent = [c for c in campaign_starts if timedelta(days=5) <= created - c[2] <= timedelta(days=80)]
+    for cid, channel, start in rng3.sample(recent, min(len(recent), rng3.choice((1, 1, 2)))):
+        when = start + timedelta(days=rng3.randint(0, 3), hours=rng3.randint(8, 17),
+                                 minutes=rng3.randrange(60))
+        kind = rng3.choice(("clicked", "form_submitted", "webinar_attended" if channel == "webinar"
+                            else "clicked"))
+        engagement_rows.append(["marketing", "", ts(when), p["email"], cid, kind, ""])
 engagement_rows.sort(key=lambda r: (r[2], r[3], r[4], r[5]))
 for n, row in enumerate(engagement_rows, start=1):
     row[1] = f"E-{n:05d}"

@@ -149,6 +149,10 @@ std::string ValidateEvent(const v1::Event& event) {
       if (event.account_profile().account_key().find(':') == std::string::npos)
         return "account_profile without an account_key \"<system>:<account id>\"";
       return "";
+    case v1::Event::kScoreMoved:
+      if (event.score_moved().score().customer_id().empty())
+        return "score_moved without a customer";
+      break;
     case v1::Event::kTick:
       if (event.tick().partition() < 0) return "tick with a negative partition";
       return "";
@@ -205,7 +209,8 @@ bool IsFeedbackEvent(const v1::Event& event) {
 }
 
 bool IsFeedbackInput(const v1::Event& event) {
-  return event.has_attribution_credit() || event.has_account_profile() || event.has_tick();
+  return event.has_attribution_credit() || event.has_account_profile() ||
+         event.has_score_moved() || event.has_tick();
 }
 
 bool IsIdentityEvent(const v1::Event& event) {

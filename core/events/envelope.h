@@ -88,8 +88,8 @@ bool IsFeedbackEvent(const v1::Event& event);
 bool IsIdentityEvent(const v1::Event& event);
 
 // True for the events the feedback service publishes to `accord.events` for
-// its own fold (attribution credits for a campaign's shard, account
-// profiles and ticks for every shard); the
+// its own fold (attribution credits for a campaign's shard, scores following
+// a moved customer, account profiles and ticks for every shard); the
 // projection passes them by.
 bool IsFeedbackInput(const v1::Event& event);
 

@@ -88,10 +88,12 @@ class Scorer {
     score.set_customer_id(customer_id_);
     const int64_t due_before = score.reactivation_due_ms();
     const int32_t fit_before = score.fit();
-    // An account's update says nothing of the customer's time.
-    const bool account_changed = event_.has_account_profile();
-    const int64_t at = account_changed ? score.as_of_ms() : event_.occurred_at_ms();
-    emit_key_ = account_changed ? customer->home_key() : event_.customer_key();
+    const int32_t score_before = score.score();
+    // The service's own messages (a company's update, a score moving in)
+    // say nothing of the customer's time, and are keyed otherwise.
+    const bool its_own = !events::IsFeedbackInput(event_);
+    const int64_t at = its_own ? event_.occurred_at_ms() : score.as_of_ms();
+    emit_key_ = its_own ? event_.customer_key() : customer->home_key();
     int64_t now = std::max(score.as_of_ms(), at);
     DecayTo(score, now);
     // Customers merged into this one bring their scores along (within the
@@ -140,9 +142,11 @@ class Scorer {
     if (score.negative() != 0)
       add("negative", score.negative(), "unsubscribes, bounces and rejections; they do not decay");
     const int32_t total = fit + engagement + score.negative();
-    if (account_changed)
-      Moved(fit - fit_before,
-            "fit.account (" + event_.account_profile().account_key() + " updated)");
+    if (event_.has_account_profile())
+      Moved(fit - fit_before, "fit.account (" + event_.account_profile().account_key() + " updated)");
+    else if (event_.has_score_moved())
+      Moved(total - score_before, "merged (" + event_.score_moved().score().customer_id() +
+                                      " moved in from another shard)");
     score.set_score(total);
     score.set_fit(fit);
     score.set_engagement(engagement);
@@ -462,20 +466,67 @@ FeedbackOutcome FoldAccountProfile(const fold::StateReader& state, const v1::Eve
   return outcome;
 }
 
+// After the projection moved a customer to another shard (a merge request
+// it folded), its score follows it.
+FeedbackOutcome SendScoreAfterMove(const fold::StateReader& state, const v1::Event& request) {
+  auto id = state.Get(fold::Table::kIdentity, request.customer_key());
+  if (!id) return {};
+  auto customer = fold::LoadCustomer(state, *id);
+  if (!customer || customer->merged_into_key().empty()) return {};
+  auto bytes = state.Get(fold::Table::kScores, customer->customer_id());
+  if (!bytes) return {};
+  FeedbackOutcome outcome;
+  outcome.changes.push_back({fold::Table::kScores, customer->customer_id(), std::nullopt});
+  v1::Event moved;
+  *moved.mutable_score_moved()->mutable_score() = fold::DecodeState<ScoreState>(
+      *bytes, fold::Table::kScores, customer->customer_id());
+  outcome.internal.push_back(StampFeedback(std::move(moved), request, request.occurred_at_ms(),
+                                           customer->customer_id(), customer->merged_into_key(),
+                                           customer->customer_id()));
+  return outcome;
+}
+
+// A moved customer's score arrives where its survivor lives: it joins the
+// survivor's score, or follows the survivor if that moved on in turn.
+FeedbackOutcome FoldScoreMoved(const fold::StateReader& state, const v1::Event& event,
+                               const FeedbackRules& rules) {
+  const auto& score = event.score_moved().score();
+  auto id = state.Get(fold::Table::kIdentity, event.customer_key());
+  if (!id) return {};
+  auto survivor = fold::LoadCustomer(state, *id);
+  if (!survivor) return {};
+  FeedbackOutcome outcome;
+  if (!survivor->merged_into_key().empty()) {
+    v1::Event onward;
+    *onward.mutable_score_moved() = event.score_moved();
+    outcome.internal.push_back(StampFeedback(std::move(onward), event, event.occurred_at_ms(),
+                                             score.customer_id(), survivor->merged_into_key(),
+                                             score.customer_id()));
+    return outcome;
+  }
+  const fold::Change arrived{fold::Table::kScores, score.customer_id(), fold::EncodeState(score)};
+  outcome = Scorer(WithPending(state, arrived), event, survivor->customer_id(), rules).Run();
+  outcome.changes.insert(outcome.changes.begin(), arrived);
+  return outcome;
+}
+
 }  // namespace
 
 bool FollowsUp(const fold::Outcome& projected, const v1::Event& event) {
   if (projected.verdict == fold::Verdict::kApplied)
     return !projected.customer_id.empty() || event.has_account_upserted();
+  if (projected.verdict == fold::Verdict::kIdentity) return event.has_merge_requested();
   return projected.verdict == fold::Verdict::kIgnored && events::IsFeedbackInput(event);
 }
 
 FeedbackOutcome ApplyFeedback(const fold::StateReader& state, const v1::Event& event,
                               const std::string& customer_id, const FeedbackRules& rules) {
   if (event.has_account_upserted()) return AnnounceAccount(state, event);
+  if (event.has_merge_requested()) return SendScoreAfterMove(state, event);
   if (!events::IsFeedbackInput(event)) return Scorer(state, event, customer_id, rules).Run();
   auto outcome = event.has_tick()              ? FoldTick(state, event, rules)
                  : event.has_account_profile() ? FoldAccountProfile(state, event, rules)
+                 : event.has_score_moved()     ? FoldScoreMoved(state, event, rules)
                                                : FoldCredit(state, event, rules.attribution);
   // The projection's fold passes these by; this marks them folded, so a
   // repeat (a restarted service, a second service's tick) changes nothing.

@@ -38,14 +38,16 @@ struct FeedbackOutcome {
 // projection's fold passes by, come with an empty `customer_id`: an
 // attribution credit adds to its campaign's totals, a tick announces the
 // reactivation candidates due (attribution.h, reactivation.h), an account
-// profile rescores the shard's customers of that company. An account the
-// projection folded is announced to every shard as a profile.
+// profile rescores the shard's customers of that company, a moved score
+// joins its survivor's. An account the projection folded is announced to
+// every shard as a profile; a merge request that moved a customer away
+// sends its score after it.
 FeedbackOutcome ApplyFeedback(const fold::StateReader& state, const v1::Event& event,
                               const std::string& customer_id, const FeedbackRules& rules);
 
 // Whether the feedback fold takes an event the projection's fold has just
-// folded: one applied to a customer or an account, or one of the feedback
-// service's own.
+// folded: one applied to a customer or an account, a merge request (it may
+// have moved a customer away), or one of the feedback service's own.
 bool FollowsUp(const fold::Outcome& projected, const v1::Event& event);
 
 }  // namespace accord::feedback

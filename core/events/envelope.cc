@@ -209,8 +209,8 @@ bool IsFeedbackEvent(const v1::Event& event) {
 }
 
 bool IsFeedbackInput(const v1::Event& event) {
-  return event.has_attribution_credit() || event.has_account_profile() ||
-         event.has_score_moved() || event.has_tick();
+  return event.has_attribution_credit() || event.has_account_profile() || event.has_score_moved() ||
+         event.has_tick();
 }
 
 bool IsIdentityEvent(const v1::Event& event) {

@@ -143,7 +143,8 @@ class Scorer {
       add("negative", score.negative(), "unsubscribes, bounces and rejections; they do not decay");
     const int32_t total = fit + engagement + score.negative();
     if (event_.has_account_profile())
-      Moved(fit - fit_before, "fit.account (" + event_.account_profile().account_key() + " updated)");
+      Moved(fit - fit_before,
+            "fit.account (" + event_.account_profile().account_key() + " updated)");
     else if (event_.has_score_moved())
       Moved(total - score_before, "merged (" + event_.score_moved().score().customer_id() +
                                       " moved in from another shard)");
@@ -478,8 +479,8 @@ FeedbackOutcome SendScoreAfterMove(const fold::StateReader& state, const v1::Eve
   FeedbackOutcome outcome;
   outcome.changes.push_back({fold::Table::kScores, customer->customer_id(), std::nullopt});
   v1::Event moved;
-  *moved.mutable_score_moved()->mutable_score() = fold::DecodeState<ScoreState>(
-      *bytes, fold::Table::kScores, customer->customer_id());
+  *moved.mutable_score_moved()->mutable_score() =
+      fold::DecodeState<ScoreState>(*bytes, fold::Table::kScores, customer->customer_id());
   outcome.internal.push_back(StampFeedback(std::move(moved), request, request.occurred_at_ms(),
                                            customer->customer_id(), customer->merged_into_key(),
                                            customer->customer_id()));

@@ -28,7 +28,6 @@ using state::v1::CustomerState;
 using ::testing::ElementsAre;
 using ::testing::UnorderedElementsAre;
 
-
 constexpr int kPartitions = 6;
 
 // A second address for the same person that lands in another partition than

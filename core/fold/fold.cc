@@ -837,6 +837,9 @@ class Folder {
         customer.set_last_lead_decision(
             (decision.accepted() ? "accepted" : "rejected:") +
             (decision.accepted() ? std::string() : decision.reason_code()));
+        // Accepted, the lead is sales'; rejected, it goes back to marketing.
+        OfferLifecycle(customer,
+                       decision.accepted() ? v1::LIFECYCLE_STAGE_SQL : v1::LIFECYCLE_STAGE_LEAD);
         break;
       }
       case v1::Event::kDealUpserted:

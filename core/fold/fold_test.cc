@@ -378,7 +378,14 @@ TEST_F(FoldTest, OrdersTicketsActivitiesAndDecisionsAreCounted) {
   EXPECT_EQ(customer.complaints(), 1u);
   EXPECT_EQ(customer.activities(), 1u);
   EXPECT_EQ(customer.last_lead_decision(), "rejected:no_budget");
+  // Back to marketing.
+  EXPECT_EQ(customer.lifecycle_stage(), v1::LIFECYCLE_STAGE_LEAD);
   EXPECT_EQ(customer.applied_events(), 7u);
+
+  v1::Event accepted;
+  accepted.mutable_lead_decision()->set_accepted(true);
+  Fold(AboutCustomer(accepted, "d2", kT0 + 2 * kMinute));
+  EXPECT_EQ(Customer(IdOf("email:anna@corp.de")).lifecycle_stage(), v1::LIFECYCLE_STAGE_SQL);
 }
 
 TEST_F(FoldTest, DealVersionGuard) {

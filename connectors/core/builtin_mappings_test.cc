@@ -279,7 +279,7 @@ const Sample kSamples[] = {
            job_title: "CMO"
            phone: "+49 30 1234"
            city: "Berlin"
-           country: "Germany"
+           country: "DE"
            lifecycle_stage: LIFECYCLE_STAGE_MQL)pb"}},
     {"hubspot-deals",
      {{"Record ID", "9001"},
@@ -317,7 +317,7 @@ const Sample kSamples[] = {
            job_title: "CMO"
            phone: "+49 30 1234"
            city: "Berlin"
-           country: "Germany"
+           country: "DE"
            linked_source_ids: "marketing:501"
            account_id: "0015g00000QrStU")pb"}},
     {"salesforce-opportunities",
@@ -383,7 +383,7 @@ const Sample kSamples[] = {
            job_title: "CMO"
            phone: "+49 30 1234"
            city: "Berlin"
-           country: "Germany")pb"}},
+           country: "DE")pb"}},
     {"outlook-contacts-de",
      {{"Anrede", "Frau"},
       {"Vorname", "Jürgen"},
@@ -402,7 +402,7 @@ const Sample kSamples[] = {
            job_title: "Inhaber"
            phone: "089 123456"
            city: "München"
-           country: "Deutschland")pb"}},
+           country: "DE")pb"}},
     {"google-contacts",
      {{"First Name", "Anna"},
       {"Middle Name", ""},
@@ -423,7 +423,7 @@ const Sample kSamples[] = {
            job_title: "CMO"
            phone: "+49 30 1234"
            city: "Berlin"
-           country: "Germany")pb"}},
+           country: "DE")pb"}},
     {"spreadsheet-de",
      {{"E-Mail", "j.mueller@baeckerei.de"},
       {"Vorname", "Jürgen"},
@@ -444,7 +444,7 @@ const Sample kSamples[] = {
            job_title: "Inhaber"
            phone: "089 123456"
            city: "München"
-           country: "Deutschland"
+           country: "DE"
            lifecycle_stage: LIFECYCLE_STAGE_CUSTOMER)pb"}},
     {"accord-engagement",
      {{"source_system", "marketing"},
@@ -606,7 +606,7 @@ const Sample kSamples[] = {
            industry: "Manufacturing"
            employees: 1200
            annual_revenue { minor_units: 25000000000 currency: "CHF" }
-           country: "Switzerland"
+           country: "CH"
            city: "Zürich")pb"}},
     // An export without revenue or address columns.
     {"hubspot-companies",

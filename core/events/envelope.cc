@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "core/events/identity.h"
+#include "core/events/upcast.h"
 #include "core/util/hash.h"
 
 namespace accord::events {
@@ -19,7 +20,8 @@ std::string MakeEventId(std::string_view source_system, std::string_view source_
 }
 
 void StampEnvelope(v1::Event& event, const SourceChange& change) {
-  event.set_schema_version(kCurrentSchemaVersion);
+  event.set_schema_version(1);
+  Upcast(event);
   event.set_source_system(change.system);
   event.set_source_record_id(change.record_id);
   event.set_source_version(change.version);
@@ -251,6 +253,7 @@ Decoded DecodeEvent(std::string_view bytes, v1::Event& event) {
     return {DecodeError::kFutureSchema, "schema_version " + std::to_string(event.schema_version()) +
                                             " is newer than " +
                                             std::to_string(kCurrentSchemaVersion)};
+  Upcast(event);
   if (auto problem = ValidateEvent(event); !problem.empty())
     return {DecodeError::kInvalid, std::move(problem)};
   return {};

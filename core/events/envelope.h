@@ -10,8 +10,8 @@
 namespace accord::events {
 
 // The payload schema version this build writes and folds; older versions are
-// upcast before the fold, newer ones are refused (dead-lettered).
-inline constexpr uint32_t kCurrentSchemaVersion = 1;
+// upcast before the fold (upcast.h), newer ones are refused (dead-lettered).
+inline constexpr uint32_t kCurrentSchemaVersion = 2;
 
 // Deterministic event id: the first 128 bits of SHA-256 over source system,
 // source record id, source version and payload kind, hex encoded. Publishing
@@ -30,7 +30,9 @@ struct SourceChange {
 // Fills the envelope of an event from a source system whose payload is set:
 // schema version, source, occurred-at, external origin, and the
 // deterministic event id (also the correlation id). The customer key and
-// ingested-at are the caller's to set.
+// ingested-at are the caller's to set. The payload holds what the source
+// wrote, which is what schema version 1 means; the upcasters give it the
+// current meaning (upcast.h).
 void StampEnvelope(v1::Event& event, const SourceChange& change);
 
 // The name of the payload case, e.g. "customer_upserted"; "" when unset.

@@ -23,6 +23,7 @@
 #include "core/fold/fold.h"
 #include "core/fold/overlay.h"
 #include "core/fold/state.h"
+#include "core/fold/testing/fold_testing.h"
 
 namespace accord {
 namespace {
@@ -142,6 +143,51 @@ TEST(EventFixtures, CoverEveryPayloadKind) {
   for (const auto& kind : kinds)
     EXPECT_TRUE(covered.count(kind)) << "no compatibility fixture for payload " << kind;
   EXPECT_EQ(covered.size(), kinds.size());
+}
+
+// Contacts written by schema versions 1 and 2 (history_v1_v2/README.md),
+// decoded as a consumer decodes them, fold to the state expected.txt gives.
+TEST(EventFixtures, AHistoryMixingSchemaVersionsFoldsToTheExpectedState) {
+  const fs::path dir = fs::path(ACCORD_SOURCE_DIR) / "tests/compat/history_v1_v2";
+  std::map<std::string, fs::path> history;  // in file-name order
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.path().extension() == ".binpb") history[entry.path().filename()] = entry.path();
+  ASSERT_EQ(history.size(), 6u);
+  std::set<uint32_t> versions;
+  fold::test_support::MemoryState state;
+  for (const auto& [name, path] : history) {
+    SCOPED_TRACE(name);
+    v1::Event event;
+    auto decoded = events::DecodeEvent(ReadFile(path), event);
+    ASSERT_EQ(decoded.error, events::DecodeError::kNone) << decoded.reason;
+    EXPECT_EQ(event.schema_version(), events::kCurrentSchemaVersion);
+    v1::Event raw;
+    ASSERT_TRUE(raw.ParseFromString(ReadFile(path)));
+    versions.insert(raw.schema_version());
+    state.Write(fold::Apply(state, event).changes);
+  }
+  EXPECT_EQ(versions, (std::set<uint32_t>{1, 2}));
+
+  std::istringstream expected(ReadFile(dir / "expected.txt"));
+  int customers = 0;
+  for (std::string line; std::getline(expected, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::string email, country;
+    fields >> email >> country;
+    SCOPED_TRACE(email);
+    auto id = state.Get(fold::Table::kIdentity, "email:" + email);
+    ASSERT_TRUE(id);
+    auto customer = fold::LoadCustomer(state, *id);
+    ASSERT_TRUE(customer);
+    std::string stored;
+    for (const auto& field : customer->fields())
+      if (field.name() == "country") stored = field.value();
+    EXPECT_EQ(stored, country);
+    ++customers;
+  }
+  EXPECT_EQ(customers, 4);
+  EXPECT_EQ(state.Rows(fold::Table::kCustomers).size(), 4u);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "connectors/webhook/webhook_command.h"
 #include "core/cli/command.h"
 #include "services/admin/topics_command.h"
+#include "services/audit/audit_command.h"
 #include "services/deadletter/deadletter_command.h"
 #include "services/feedback/feedback_command.h"
 #include "services/project/project_command.h"
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
   accord::feedback::RegisterFeedbackCommand(app, context);
   accord::connectors::sink::RegisterSinkCommands(app, context);
   accord::query::RegisterQueryCommands(app, context);
+  accord::audit::RegisterAuditCommands(app);
   accord::admin::RegisterTopicsCommand(app, context);
   accord::deadletter::RegisterDeadletterCommands(app, context);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 #include <tuple>
 
 #include "core/fold/codec.h"
@@ -192,6 +193,33 @@ std::vector<StateQuery::Candidate> StateQuery::ReactivationCandidates() const {
                         return true;
                       });
   return candidates;
+}
+
+std::vector<StateQuery::Customer> StateQuery::LiveCustomers() const {
+  std::vector<Customer> live;
+  for (const auto& shard : shards_)
+    store_.ScanPrefix(fold::Table::kCustomers, shard, [&](std::string_view key, std::string_view) {
+      const std::string id(key.substr(shard.size()));
+      auto customer = fold::LoadCustomer(fold::ShardView(store_, shard), id);
+      if (customer && customer->customer_id() == id && customer->merged_into().empty() &&
+          customer->merged_into_key().empty())
+        live.push_back({shard, std::move(*customer)});
+      return true;
+    });
+  return live;
+}
+
+std::vector<StateQuery::Deal> StateQuery::AllDeals() const {
+  std::set<std::string> keys;
+  for (const auto& shard : shards_)
+    store_.ScanPrefix(fold::Table::kDeals, shard, [&](std::string_view key, std::string_view) {
+      keys.insert(std::string(key.substr(shard.size())));
+      return true;
+    });
+  std::vector<Deal> deals;
+  for (const auto& key : keys)
+    if (auto deal = DealByKey(key)) deals.push_back(std::move(*deal));
+  return deals;
 }
 
 StateQuery::Funnel StateQuery::FunnelTotals() const {

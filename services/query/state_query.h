@@ -88,6 +88,11 @@ class StateQuery {
   };
   std::vector<Candidate> ReactivationCandidates() const;
 
+  // Every live customer (not merged into another) in the shards this store
+  // holds, and every deal (where a deal is in several shards, its newest).
+  std::vector<Customer> LiveCustomers() const;
+  std::vector<Deal> AllDeals() const;
+
   // Funnel counts summed over every shard, by stage name ("mql").
   struct Funnel {
     std::map<std::string, int64_t> current;

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/integration/harness.h"
 
@@ -86,6 +88,52 @@ TEST(EndToEnd, SampleImportFoldsIntoUnifiedCustomers) {
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.find("0 applied, 297 duplicates"), std::string::npos) << again.out;
   EXPECT_EQ(RunAccord({"state-hash", "--db", dir / "state"}, topics.prefix).out, hash_before);
+}
+
+// accord diff: the same history folded in other batches is the same state;
+// folded under other field rules, the fields those rules decide differ.
+TEST(EndToEnd, DiffFindsWhatOtherFieldRulesDecidedAndNothingElse) {
+  auto topics = CreateTopics("e2e-diff", 3);
+  TempDir dir;
+  ASSERT_EQ(
+      RunAccord({"import", "csv", kSample + "contacts.csv", "--reject-file", dir / "rejects.csv"},
+                topics.prefix)
+          .exit_code,
+      0);
+  auto fold = [&](const std::string& db, const std::string& group,
+                  const std::map<std::string, std::string>& env) {
+    auto run = RunAccord({"project", "--db", dir / db, "--group-id", topics.prefix + group,
+                          "--until-caught-up", "--http-listen", ""},
+                         topics.prefix, env);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+  };
+  fold("a", "-a", {});
+  fold("small-batches", "-b", {{"ACCORD_PROJECT_BATCH_MAX_MESSAGES", "7"}});
+  {
+    std::ofstream config(dir / "rules.yaml");
+    config << "fold:\n  field_rules:\n    job_title: prefer crm\n";
+  }
+  fold("crm-titles", "-c", {{"ACCORD_CONFIG", dir / "rules.yaml"}});
+
+  auto same = RunAccord({"diff", "--db", dir / "a", "--db", dir / "small-batches"}, topics.prefix);
+  EXPECT_EQ(same.exit_code, 0) << same.err;
+  EXPECT_EQ(same.out, "no differences\n");
+
+  auto differ = RunAccord(
+      {"diff", "--db", dir / "a", "--db", dir / "crm-titles", "--format", "json"}, topics.prefix);
+  EXPECT_EQ(differ.exit_code, 1) << differ.err;
+  std::istringstream lines(differ.out);
+  int differences = 0;
+  for (std::string line; std::getline(lines, line); ++differences) {
+    auto difference = nlohmann::json::parse(line);
+    const std::string field = difference["field"];
+    EXPECT_TRUE(field == "job_title" || field == "job_title.source") << line;
+  }
+  EXPECT_GT(differences, 0);
+
+  auto missing = RunAccord({"diff", "--db", dir / "a", "--db", dir / "nowhere"}, topics.prefix);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("no Accord state at"), std::string::npos) << missing.err;
 }
 
 TEST(EndToEnd, UnknownCustomerExitsWithThree) {

@@ -1,0 +1,10 @@
+#pragma once
+
+#include "core/cli/command.h"
+
+namespace accord::audit {
+
+// Adds `accord diff`.
+void RegisterAuditCommands(CLI::App& app);
+
+}  // namespace accord::audit

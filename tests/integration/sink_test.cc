@@ -16,60 +16,10 @@
 
 #include "core/kafka/client.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/marketing_endpoint.h"
 
 namespace accord::testing {
 namespace {
-
-// A marketing tool's endpoint: fails the first `failures` requests with 500,
-// refuses events of one customer with 422, and takes the rest, once per
-// Idempotency-Key (a repeated key is answered 200 and not taken again).
-class MarketingEndpoint {
- public:
-  explicit MarketingEndpoint(int failures) : failures_(failures) {
-    server_.Post("/accord", [this](const httplib::Request& request, httplib::Response& response) {
-      std::lock_guard lock(mutex_);
-      ++requests_;
-      if (requests_ <= failures_) {
-        response.status = 500;
-        return;
-      }
-      auto body = nlohmann::json::parse(request.body);
-      if (body["customer_key"] == "email:refused@kunde.de") {
-        response.status = 422;
-        response.set_content("no such contact", "text/plain");
-        return;
-      }
-      // A repeated key was taken before: answered alike, not taken again.
-      taken_.insert(request.get_header_value("Idempotency-Key"));
-      response.status = 200;
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::yield();
-  }
-  ~MarketingEndpoint() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/accord"; }
-  int Requests() {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-  std::set<std::string> Taken() {
-    std::lock_guard lock(mutex_);
-    return taken_;
-  }
-
- private:
-  const int failures_;
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mutex_;
-  int requests_ = 0;
-  std::set<std::string> taken_;
-};
 
 v1::Event ScoreFor(const std::string& email, int n) {
   v1::Event event;
@@ -103,7 +53,7 @@ TEST(Sink, EveryEventReachesMarketingOnceThroughFailuresAndAKill) {
     ASSERT_EQ(publisher.Flush().failed, 0u);
   }
 
-  MarketingEndpoint endpoint(/*failures=*/40);
+  MarketingEndpoint endpoint(/*failures=*/40, "email:refused@kunde.de");
   TempDir dir;
   {
     std::ofstream config(dir / "accord.yaml");

@@ -135,11 +135,16 @@ std::vector<v1::AttributionCredit> CreditBook::Take() {
     models.erase(std::remove_if(models.begin(), models.end(), IsZero), models.end());
     if (credit.touched_contacts() == 0 && models.empty()) continue;
     credit.set_campaign_id(campaign);
-    credit.set_currency(currency_);
-    credit.set_rules(rules_);
+    credit.set_currency(rules_.currency);
     out.push_back(std::move(credit));
   }
   credits_.clear();
+  // Most events credit nothing: the fingerprint is only worked out for those
+  // that do.
+  if (!out.empty()) {
+    const std::string fingerprint = AttributionFingerprint(rules_);
+    for (auto& credit : out) credit.set_rules(fingerprint);
+  }
   return out;
 }
 

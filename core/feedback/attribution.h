@@ -22,8 +22,7 @@ namespace accord::feedback {
 // from its cause and campaign, so a cause gives each campaign one change.
 class CreditBook {
  public:
-  explicit CreditBook(const AttributionRules& rules)
-      : currency_(rules.currency), rules_(AttributionFingerprint(rules)) {}
+  explicit CreditBook(const AttributionRules& rules) : rules_(rules) {}
   void Touched(const std::string& campaign_id, int32_t contacts);
   void Deal(const std::string& campaign_id, const std::string& deal_key, v1::AttributionModel model,
             const v1::AttributionCredit::ModelCredit& change);
@@ -31,8 +30,7 @@ class CreditBook {
   std::vector<v1::AttributionCredit> Take();
 
  private:
-  std::string currency_;
-  std::string rules_;
+  const AttributionRules& rules_;
   std::map<std::string, v1::AttributionCredit> credits_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <functional>
 
 namespace accord::kafka {
@@ -28,6 +29,37 @@ void RequireReachable(RdKafka::Handle& handle, const config::KafkaConfig& kafka)
   if (err != RdKafka::ERR_NO_ERROR)
     throw KafkaError("cannot reach Kafka at " + kafka.bootstrap_servers + " within " +
                      std::to_string(kafka.connect_timeout_ms) + " ms: " + RdKafka::err2str(err));
+}
+
+std::vector<PartitionRange> ListPartitions(RdKafka::Handle& handle,
+                                           const config::KafkaConfig& kafka,
+                                           const std::string& topic) {
+  std::string error;
+  std::unique_ptr<RdKafka::Topic> topic_handle(
+      RdKafka::Topic::create(&handle, topic, nullptr, error));
+  if (!topic_handle) throw KafkaError("cannot read topic " + topic + ": " + error);
+  RdKafka::Metadata* raw = nullptr;
+  auto err = handle.metadata(false, topic_handle.get(), &raw, kafka.connect_timeout_ms);
+  std::unique_ptr<RdKafka::Metadata> metadata(raw);
+  if (err == RdKafka::ERR_NO_ERROR)
+    err = metadata->topics()->empty() ? RdKafka::ERR_UNKNOWN_TOPIC_OR_PART
+                                      : metadata->topics()->at(0)->err();
+  if (err != RdKafka::ERR_NO_ERROR)
+    throw KafkaError("cannot read topic " + topic + " on " + kafka.bootstrap_servers + ": " +
+                     RdKafka::err2str(err));
+  std::vector<PartitionRange> ranges;
+  for (const auto* partition : *metadata->topics()->at(0)->partitions()) {
+    PartitionRange range{topic, partition->id(), 0, 0};
+    err = handle.query_watermark_offsets(topic, range.partition, &range.low, &range.high,
+                                         kafka.connect_timeout_ms);
+    if (err != RdKafka::ERR_NO_ERROR)
+      throw KafkaError("cannot read the offsets of " + topic + "[" +
+                       std::to_string(range.partition) + "]: " + RdKafka::err2str(err));
+    ranges.push_back(std::move(range));
+  }
+  std::sort(ranges.begin(), ranges.end(),
+            [](const auto& a, const auto& b) { return a.partition < b.partition; });
+  return ranges;
 }
 
 void RequireTopics(RdKafka::Handle& handle, const config::KafkaConfig& kafka,

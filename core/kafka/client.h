@@ -38,6 +38,21 @@ void RequireReachable(RdKafka::Handle& handle, const config::KafkaConfig& kafka)
 void RequireTopics(RdKafka::Handle& handle, const config::KafkaConfig& kafka,
                    const std::vector<std::string>& topics);
 
+// One partition of a topic and the offsets it holds: from `low` (the first
+// not deleted by retention) to `high` (the next to be written).
+struct PartitionRange {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t low = 0;
+  int64_t high = 0;
+};
+
+// Every partition of `topic`, in partition order, with its offsets; throws
+// KafkaError when the topic is missing or the cluster does not answer.
+std::vector<PartitionRange> ListPartitions(RdKafka::Handle& handle,
+                                           const config::KafkaConfig& kafka,
+                                           const std::string& topic);
+
 // Creates the topics that do not exist yet; existing ones are left as they are.
 void EnsureTopics(const config::KafkaConfig& kafka, const std::vector<std::string>& topics,
                   int partitions, int replication_factor);

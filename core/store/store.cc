@@ -4,6 +4,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -98,6 +99,9 @@ std::unique_ptr<Store> Store::Open(const std::string& path, Mode mode, bool crea
     fs::create_directories(path, ec);
     status = rocksdb::DB::Open(options, path, families, &handles, &db);
   }
+  if (!status.ok() && status.ToString().find("lock") != std::string::npos)
+    throw StoreError(path +
+                     " is in use by another process (a running projection?): " + status.ToString());
   if (!status.ok()) throw StoreError("cannot open state at " + path + ": " + status.ToString());
   store->db_.reset(db);
   // Index 0 is the default family, which Accord does not use.
@@ -162,6 +166,40 @@ void Store::Commit(const std::vector<const fold::Overlay::Writes*>& writes,
   // holds the events, so nothing is lost or counted twice either way.
   auto status = db_->Write(rocksdb::WriteOptions(), &batch);
   if (!status.ok()) throw StoreError("write to " + path_ + " failed: " + status.ToString());
+}
+
+std::optional<std::string> Store::Meta(std::string_view key) const {
+  std::string value;
+  auto status = db_->Get(rocksdb::ReadOptions(), handles_[MetaIndex()], key, &value);
+  if (status.IsNotFound()) return std::nullopt;
+  if (!status.ok()) throw StoreError("read from " + path_ + " failed: " + status.ToString());
+  return value;
+}
+
+void Store::PutMeta(std::string_view key, std::string_view value) {
+  auto status = db_->Put(rocksdb::WriteOptions(), handles_[MetaIndex()], key, value);
+  if (!status.ok()) throw StoreError("write to " + path_ + " failed: " + status.ToString());
+}
+
+void Store::Checkpoint(const std::string& dir) {
+  rocksdb::Checkpoint* raw = nullptr;
+  auto status = rocksdb::Checkpoint::Create(db_.get(), &raw);
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  if (status.ok()) status = checkpoint->CreateCheckpoint(dir);
+  if (!status.ok())
+    throw StoreError("cannot snapshot " + path_ + " into " + dir + ": " + status.ToString());
+}
+
+void RequireFreshDirectory(const std::string& path, std::string_view what) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return;
+  if (!fs::is_directory(path, ec))
+    throw StoreError(std::string(what) + " " + path + " is not a directory");
+  if (!fs::is_empty(path, ec))
+    throw StoreError(std::string(what) + " " + path +
+                     " is not empty: give a fresh directory, this command never writes into "
+                     "one that holds another state");
 }
 
 std::optional<int64_t> Store::StoredOffset(const std::string& stream, int32_t partition) const {

@@ -26,6 +26,11 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Meta key of a state `accord replay --until` built: the time it stopped at.
+// Such a state lacks later events wherever they stand in the log, so it
+// cannot be continued.
+inline constexpr std::string_view kReplayedUntilKey = "replayed_until";
+
 // A consumer position: the next offset to read from one partition of a
 // stream. Streams are topics without the configured prefix ("events",
 // "campaigns"), so a state does not depend on the topic prefix it was read
@@ -76,6 +81,14 @@ class Store : public fold::StateReader {
   // everything, since every key the projection writes lies in a shard.
   static std::string CombinedStateHash(const std::vector<const Store*>& stores);
 
+  // Store-wide facts beside the format version (docs/state.md, `meta`).
+  std::optional<std::string> Meta(std::string_view key) const;
+  void PutMeta(std::string_view key, std::string_view value);
+
+  // A RocksDB checkpoint of the state as of the last write, offsets
+  // included, in `dir` (which must not exist); cheap while writes go on.
+  void Checkpoint(const std::string& dir);
+
   const std::string& path() const { return path_; }
 
  private:
@@ -86,5 +99,10 @@ class Store : public fold::StateReader {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // in kAllTables order, then offsets, meta
 };
+
+// Throws StoreError unless `path` is missing or an empty directory: commands
+// that build a state from nothing never write over another one. `what`
+// names the command's option in the message ("--db").
+void RequireFreshDirectory(const std::string& path, std::string_view what);
 
 }  // namespace accord::store

@@ -15,6 +15,8 @@
 #include "services/feedback/feedback_command.h"
 #include "services/project/project_command.h"
 #include "services/query/query_command.h"
+#include "services/replay/replay_command.h"
+#include "services/snapshot/snapshot_command.h"
 
 int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("accord"));
@@ -42,6 +44,8 @@ int main(int argc, char** argv) {
   accord::feedback::RegisterFeedbackCommand(app, context);
   accord::connectors::sink::RegisterSinkCommands(app, context);
   accord::query::RegisterQueryCommands(app, context);
+  accord::replay::RegisterReplayCommand(app, context);
+  accord::snapshot::RegisterSnapshotCommands(app, context);
   accord::audit::RegisterAuditCommands(app);
   accord::admin::RegisterTopicsCommand(app, context);
   accord::deadletter::RegisterDeadletterCommands(app, context);

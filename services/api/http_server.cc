@@ -44,6 +44,10 @@ HttpServer::~HttpServer() {
   Stop();
 }
 
+void HttpServer::AcceptSnapshots(std::function<Response(const std::string& body)> take) {
+  take_snapshot_ = std::move(take);
+}
+
 void HttpServer::Start(const std::string& host, int port) {
   if (serving_) throw std::logic_error("HttpServer::Start called twice");
   auto serving = std::make_unique<ServerThread>();
@@ -54,6 +58,10 @@ void HttpServer::Start(const std::string& host, int port) {
     Answer(res, routes_.Get(req.path, req.params));
     return httplib::Server::HandlerResponse::Handled;
   });
+  if (take_snapshot_)
+    server.Post("/v1/snapshots", [this](const httplib::Request& req, httplib::Response& res) {
+      Answer(res, take_snapshot_(req.body));
+    });
   // Other methods find no handler (after httplib has read their body, so the
   // connection stays usable) and end here, as do httplib's own errors.
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {

@@ -24,6 +24,11 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  // Answers POST /v1/snapshots with `take` (given the request body), the one
+  // request that changes something: it writes a snapshot of the store being
+  // served (services/snapshot). Call before Start().
+  void AcceptSnapshots(std::function<Response(const std::string& body)> take);
+
   // Binds and starts serving in the background; returns once requests are
   // accepted. Throws std::runtime_error naming the address when it cannot
   // bind (port in use, not a local address). The socket is exclusive: a
@@ -38,6 +43,7 @@ class HttpServer {
 
  private:
   Routes routes_;
+  std::function<Response(const std::string& body)> take_snapshot_;
   std::unique_ptr<ServerThread> serving_;
   int port_ = 0;
 };

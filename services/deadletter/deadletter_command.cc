@@ -39,27 +39,12 @@ std::vector<DeadLetter> ReadAll(const config::KafkaConfig& kafka) {
   if (!consumer) throw kafka::KafkaError("cannot create Kafka consumer: " + error);
   kafka::RequireReachable(*consumer, kafka);
 
-  RdKafka::Metadata* raw = nullptr;
-  std::unique_ptr<RdKafka::Topic> handle(
-      RdKafka::Topic::create(consumer.get(), topic, nullptr, error));
-  auto err = consumer->metadata(false, handle.get(), &raw, kafka.connect_timeout_ms);
-  std::unique_ptr<RdKafka::Metadata> metadata(raw);
-  if (err != RdKafka::ERR_NO_ERROR || metadata->topics()->empty() ||
-      metadata->topics()->at(0)->err() != RdKafka::ERR_NO_ERROR)
-    throw kafka::KafkaError("cannot read topic " + topic + ": " +
-                            RdKafka::err2str(err != RdKafka::ERR_NO_ERROR ? err
-                                             : metadata->topics()->empty()
-                                                 ? RdKafka::ERR_UNKNOWN_TOPIC_OR_PART
-                                                 : metadata->topics()->at(0)->err()));
   std::vector<RdKafka::TopicPartition*> partitions;
   std::set<int32_t> open;
-  for (const auto* partition : *metadata->topics()->at(0)->partitions()) {
-    int64_t low = 0, high = 0;
-    consumer->query_watermark_offsets(topic, partition->id(), &low, &high,
-                                      kafka.connect_timeout_ms);
-    if (high > low) {
-      partitions.push_back(RdKafka::TopicPartition::create(topic, partition->id(), low));
-      open.insert(partition->id());
+  for (const auto& range : kafka::ListPartitions(*consumer, kafka, topic)) {
+    if (range.high > range.low) {
+      partitions.push_back(RdKafka::TopicPartition::create(topic, range.partition, range.low));
+      open.insert(range.partition);
     }
   }
   std::vector<DeadLetter> letters;

@@ -12,6 +12,15 @@
 
 namespace accord::feedback {
 
+project::Projector::FollowUp ScoringFollowUp(const config::AppConfig& config) {
+  const FeedbackRules rules = config.feedback.rules;
+  return {events::Topics(config.kafka.topic_prefix).feedback,
+          [rules](const fold::StateReader& shard, const v1::Event& event,
+                  const std::string& customer_id) {
+            return ApplyFeedback(shard, event, customer_id, rules);
+          }};
+}
+
 void RegisterFeedbackCommand(CLI::App& app, cli::Context& context) {
   auto options = std::make_shared<project::RunCommandOptions>();
   auto* command = app.add_subcommand(
@@ -34,20 +43,13 @@ void RegisterFeedbackCommand(CLI::App& app, cli::Context& context) {
     config.store.path = config.feedback.store_path;
     config.project.group_id = config.feedback.group_id;
     config.project.http_listen = config.feedback.http_listen;
-    const FeedbackRules rules = config.feedback.rules;
-    project::Projector::FollowUp scores{
-        events::Topics(config.kafka.topic_prefix).feedback,
-        [rules](const fold::StateReader& shard, const v1::Event& event,
-                const std::string& customer_id) {
-          return ApplyFeedback(shard, event, customer_id, rules);
-        }};
     // Only a service that keeps running lets time pass; a run that folds
     // what the topics hold adds nothing to them.
     std::optional<Ticker> ticker;
     if (!options->until_caught_up && config.feedback.tick_interval_ms > 0)
       ticker.emplace(config.kafka, events::Topics(config.kafka.topic_prefix).events,
                      config.feedback.tick_interval_ms);
-    auto stats = project::RunProjector(config, *options, std::move(scores));
+    auto stats = project::RunProjector(config, *options, ScoringFollowUp(config));
     std::cout << "folded " << stats.messages << " messages in " << stats.batches
               << " batches: " << stats.applied << " applied, " << stats.duplicates
               << " duplicates, " << stats.dead_lettered << " dead-lettered; " << stats.followed_up

@@ -1,10 +1,15 @@
 #pragma once
 
 #include "core/cli/command.h"
+#include "services/project/projector.h"
 
 namespace accord::feedback {
 
 // Adds `accord feedback`.
 void RegisterFeedbackCommand(CLI::App& app, cli::Context& context);
+
+// The feedback fold as the projector's follow-up, under `config`'s
+// feedback rules, emitting to <prefix>.feedback.
+project::Projector::FollowUp ScoringFollowUp(const config::AppConfig& config);
 
 }  // namespace accord::feedback

@@ -9,6 +9,7 @@
 #include "core/metrics/metrics.h"
 #include "services/api/http_server.h"
 #include "services/project/projector.h"
+#include "services/snapshot/snapshot.h"
 
 namespace accord::project {
 ProjectorStats RunProjector(config::AppConfig config, const RunCommandOptions& options,
@@ -19,7 +20,16 @@ ProjectorStats RunProjector(config::AppConfig config, const RunCommandOptions& o
   std::optional<api::ListenAddress> listen;
   if (!config.project.http_listen.empty())
     listen = api::ParseListenAddress(config.project.http_listen);
+  if (!options.restore.empty()) {
+    snapshot::Restore(options.restore, config.store.path);
+    spdlog::info("restored snapshot {} into {}", options.restore, config.store.path);
+  }
   auto store = store::Store::Open(config.store.path, store::Store::Mode::kReadWrite);
+  if (auto until = store->Meta(store::kReplayedUntilKey))
+    throw store::StoreError(config.store.path + " was built by accord replay --until " + *until +
+                            ": it lacks the later events wherever they stand in the log, so it "
+                            "cannot be continued; replay with --until-offsets instead, or "
+                            "restore a snapshot");
   metrics::Registry registry;
   Projector projector(config, *store, &registry, std::move(follow_up));
   // Serves while the projection runs: queries read the store it writes,
@@ -27,6 +37,8 @@ ProjectorStats RunProjector(config::AppConfig config, const RunCommandOptions& o
   // before anything is folded.
   api::HttpServer http(
       *store, [&projector] { return projector.Ready(); }, registry);
+  http.AcceptSnapshots(
+      [&store](const std::string& body) { return snapshot::AnswerSnapshotRequest(*store, body); });
   if (listen) http.Start(listen->host, listen->port);
   spdlog::info("folding {}.* from {} into {} as group {}", config.kafka.topic_prefix,
                config.kafka.bootstrap_servers, config.store.path, config.project.group_id);
@@ -49,6 +61,12 @@ void AddRunOptions(CLI::App& command, const std::shared_ptr<RunCommandOptions>& 
                      "Consumer group (default: " + defaults_section + ".group_id)");
   command.add_flag("--until-caught-up", options->until_caught_up,
                    "Exit once every assigned partition has been folded to its end");
+  command
+      .add_option("--restore", options->restore,
+                  "Start from this snapshot (accord snapshot create): copied into the state "
+                  "directory, which must be missing or empty, then caught up from its offsets")
+      ->type_name("SNAPSHOT")
+      ->check(CLI::ExistingDirectory);
   auto* http_listen = command.add_option_function<std::string>(
       "--http-listen", [options](const std::string& value) { options->http_listen = value; },
       "Serve the query API, /metrics, /healthz and /readyz on host:port; \"\" for no server "
@@ -67,7 +85,8 @@ void RegisterProjectCommand(CLI::App& app, cli::Context& context) {
       "the consumer resumes from them, so a crash at any point loses nothing and folds "
       "nothing twice. A message that cannot be folded is parked in <prefix>.deadletter with "
       "its reason, topic, partition and offset (see accord deadletter), counted, and the "
-      "projection goes on.");
+      "projection goes on. POST /v1/snapshots (accord snapshot create) checkpoints the state "
+      "while it runs; --restore starts from such a snapshot.");
   AddRunOptions(*project, options, "project");
   project->callback([options, &context] {
     auto stats = RunProjector(context.Config(), *options, std::nullopt);

@@ -17,6 +17,8 @@ struct RunCommandOptions {
   std::string db;
   std::string group_id;
   bool until_caught_up = false;
+  // A snapshot to copy into the (fresh) state directory and continue from.
+  std::string restore;
   // Set when --http-listen was given (an empty value turns the server off).
   std::optional<std::string> http_listen;
 };

@@ -157,8 +157,16 @@ class Projector::FoldWorker {
     auto decoded = events::DecodeEvent(
         std::string_view(static_cast<const char*>(message.payload()), message.len()), event);
     if (decoded.error != events::DecodeError::kNone) {
-      DeadLetter(message, decoded);
+      if (projector_.replay_)
+        ++stats_.dead_lettered;  // parked by the live projection when it came
+      else
+        DeadLetter(message, decoded);
       Count(topic, kDeadLettered);
+      return;
+    }
+    if (projector_.replay_ && projector_.replay_->until_ms &&
+        event.occurred_at_ms() > *projector_.replay_->until_ms) {
+      ++stats_.after_cut;
       return;
     }
     const std::string shard = fold::ShardPrefix(projector_.StreamOf(topic), message.partition());
@@ -260,17 +268,23 @@ class Projector::FoldWorker {
 };
 
 Projector::Projector(const config::AppConfig& config, store::Store& store,
-                     metrics::Registry* registry, std::optional<FollowUp> follow_up)
+                     metrics::Registry* registry, std::optional<FollowUp> follow_up,
+                     std::optional<Replay> replay)
     : config_(config),
       store_(store),
       registry_(registry),
       follow_up_(std::move(follow_up)),
+      replay_(std::move(replay)),
       events_topic_(events::Topics(config.kafka.topic_prefix).events),
       rebalancer_(new Rebalancer(*this)) {
   std::map<std::string, std::string> settings = {
-      {"group.id", config.project.group_id}, {"enable.auto.commit", "false"},
-      {"enable.auto.offset.store", "false"}, {"auto.offset.reset", "earliest"},
-      {"enable.partition.eof", "true"},      {"partition.assignment.strategy", "range"},
+      // A replay assigns its partitions itself and joins no group.
+      {"group.id", config.project.group_id + (replay_ ? ".replay" : "")},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"auto.offset.reset", "earliest"},
+      {"enable.partition.eof", "true"},
+      {"partition.assignment.strategy", "range"},
   };
   if (!config.project.instance_id.empty())
     settings["group.instance.id"] = config.project.instance_id;
@@ -287,7 +301,7 @@ Projector::Projector(const config::AppConfig& config, store::Store& store,
   std::vector<std::string> required = {topics.events, topics.campaigns, topics.deadletter};
   if (follow_up_) required.push_back(follow_up_->topic);
   kafka::RequireTopics(*consumer_, config.kafka, required);
-  publisher_ = std::make_unique<kafka::Publisher>(config.kafka);
+  if (!replay_) publisher_ = std::make_unique<kafka::Publisher>(config.kafka);
   const size_t threads = static_cast<size_t>(config.project.fold_threads);
   for (size_t i = 0; i < threads; ++i)
     workers_.push_back(std::make_unique<FoldWorker>(*this, kStateCacheBytes / threads));
@@ -343,7 +357,7 @@ void Projector::UpdateReadiness() {
     if (position == positions_.end() || position->second < target) return;
   }
   ready_.store(true);
-  spdlog::info("caught up with the end offsets seen at start: ready");
+  if (!replay_) spdlog::info("caught up with the end offsets seen at start: ready");
 }
 
 void Projector::FlushBatch() {
@@ -359,7 +373,9 @@ void Projector::FlushBatch() {
 
   bool publishing = false;
   for (auto& worker : workers_) {
-    for (auto& outgoing : worker->TakeOutbox()) {
+    auto outbox = worker->TakeOutbox();
+    if (!publisher_) continue;
+    for (auto& outgoing : outbox) {
       if (outgoing.every_partition) {
         auto& count = partition_counts_[outgoing.topic];
         if (count == 0) count = publisher_->PartitionCount(outgoing.topic);
@@ -434,8 +450,9 @@ void Projector::FinishOldestWrite() {
     if (ConsumedUpTo(tp) <= offset) at_end_.erase(tp);
   }
   ++stats_.batches;
-  // After the WriteBatch, and only as a copy: lag tools read committed offsets.
-  consumer_->commitAsync(commits);
+  // After the WriteBatch, and only as a copy: lag tools read committed
+  // offsets. A replay belongs to no group.
+  if (!replay_) consumer_->commitAsync(commits);
   RdKafka::TopicPartition::destroy(commits);
   if (registry_) {
     registry_
@@ -485,6 +502,7 @@ ProjectorStats& ProjectorStats::operator+=(const ProjectorStats& other) {
   forwarded += other.forwarded;
   identity += other.identity;
   dead_lettered += other.dead_lettered;
+  after_cut += other.after_cut;
   emitted += other.emitted;
   followed_up += other.followed_up;
   batches += other.batches;
@@ -501,11 +519,55 @@ void Projector::Dispatch(std::unique_ptr<RdKafka::Message> message) {
   if (chunk.size() >= kChunkMessages) workers_[index]->Enqueue(std::exchange(chunk, {}));
 }
 
-ProjectorStats Projector::Run(const RunOptions& options) {
-  events::Topics topics(config_.kafka.topic_prefix);
-  auto err = consumer_->subscribe({topics.events, topics.campaigns});
+bool Projector::AtEnd() const {
+  if (replay_) return replay_finished_.size() == replay_->end_offsets.size();
+  return !assigned_.empty() && at_end_.size() == assigned_.size();
+}
+
+void Projector::StartReplay() {
+  std::vector<RdKafka::TopicPartition*> partitions;
+  std::vector<std::pair<std::string, int32_t>> assigned;
+  for (const auto& [tp, end] : replay_->end_offsets) {
+    auto stored = store_.StoredOffset(StreamOf(tp.first), tp.second);
+    partitions.push_back(RdKafka::TopicPartition::create(
+        tp.first, tp.second, stored ? *stored : RdKafka::Topic::OFFSET_BEGINNING));
+    assigned.push_back(tp);
+    if (stored.value_or(0) >= end) replay_finished_.insert(tp);
+  }
+  ready_targets_ = replay_->end_offsets;
+  ready_targets_known_ = true;
+  OnAssign(std::move(assigned));
+  auto err = consumer_->assign(partitions);
+  RdKafka::TopicPartition::destroy(partitions);
   if (err != RdKafka::ERR_NO_ERROR)
-    throw kafka::KafkaError("cannot subscribe: " + RdKafka::err2str(err));
+    throw kafka::KafkaError("cannot read the event topics: " + RdKafka::err2str(err));
+}
+
+bool Projector::PastReplayEnd(const RdKafka::Message& message) {
+  std::pair<std::string, int32_t> tp(message.topic_name(), message.partition());
+  const int64_t end = replay_->end_offsets.at(tp);
+  if (message.offset() + 1 >= end) FinishReplayOf(tp);
+  return message.offset() >= end;
+}
+
+void Projector::FinishReplayOf(const std::pair<std::string, int32_t>& tp) {
+  if (!replay_finished_.insert(tp).second) return;
+  // What was written after the end offset is no part of the replay.
+  std::vector<RdKafka::TopicPartition*> partition = {
+      RdKafka::TopicPartition::create(tp.first, tp.second)};
+  consumer_->pause(partition);
+  RdKafka::TopicPartition::destroy(partition);
+}
+
+ProjectorStats Projector::Run(const RunOptions& options) {
+  if (replay_) {
+    StartReplay();
+  } else {
+    events::Topics topics(config_.kafka.topic_prefix);
+    auto err = consumer_->subscribe({topics.events, topics.campaigns});
+    if (err != RdKafka::ERR_NO_ERROR)
+      throw kafka::KafkaError("cannot subscribe: " + RdKafka::err2str(err));
+  }
 
   using Clock = std::chrono::steady_clock;
   const auto batch_window = std::chrono::milliseconds(config_.project.batch_max_ms);
@@ -518,14 +580,21 @@ ProjectorStats Projector::Run(const RunOptions& options) {
     const RdKafka::ErrorCode consumed = message->err();
     switch (consumed) {
       case RdKafka::ERR_NO_ERROR:
+        if (replay_ && PastReplayEnd(*message)) break;
         if (batch_messages_ == 0) batch_started_ = Clock::now();
         ++batch_messages_;
         at_end_.erase({message->topic_name(), message->partition()});
         Dispatch(std::move(message));
         break;
       case RdKafka::ERR__PARTITION_EOF: {
-        // An end reached before this instance published there is no end.
         std::pair<std::string, int32_t> tp(message->topic_name(), message->partition());
+        if (replay_) {
+          // The last offsets before the end may hold no message (a
+          // transaction's commit marker).
+          if (message->offset() >= replay_->end_offsets.at(tp)) FinishReplayOf(tp);
+          break;
+        }
+        // An end reached before this instance published there is no end.
         auto published = published_up_to_.find(tp);
         if (published == published_up_to_.end() || message->offset() > published->second)
           at_end_.insert(std::move(tp));
@@ -540,7 +609,7 @@ ProjectorStats Projector::Run(const RunOptions& options) {
         if (message->err() == RdKafka::ERR__FATAL)
           throw kafka::KafkaError("fatal consumer error: " + message->errstr());
     }
-    bool at_end = !assigned_.empty() && at_end_.size() == assigned_.size();
+    bool at_end = AtEnd();
     if (batch_messages_ > 0 &&
         (batch_messages_ >= static_cast<size_t>(config_.project.batch_max_messages) ||
          Clock::now() - batch_started_ >= batch_window || at_end ||
@@ -559,8 +628,8 @@ ProjectorStats Projector::Run(const RunOptions& options) {
     // Idle: let the last writes' offsets count (readiness, lag). Their
     // emitted events may also land in partitions thought at their end.
     if (batch_messages_ == 0 && consumed != RdKafka::ERR_NO_ERROR) FinishWrites();
-    at_end = !assigned_.empty() && at_end_.size() == assigned_.size();
-    if (options.until_caught_up && at_end && batch_messages_ == 0 && writes_.empty()) break;
+    if ((options.until_caught_up || replay_) && AtEnd() && batch_messages_ == 0 && writes_.empty())
+      break;
   }
   FlushBatch();
   FinishWrites();

@@ -46,6 +46,8 @@ struct ProjectorStats {
   // The projection's own identity events folded (identity.proto).
   uint64_t identity = 0;
   uint64_t dead_lettered = 0;
+  // Events a replay skipped because they occurred after its --until.
+  uint64_t after_cut = 0;
   // Events the fold addressed to other shards (identity claims, merges,
   // moved customers, forwarded events), published to the events topic.
   uint64_t emitted = 0;
@@ -76,14 +78,28 @@ class Projector {
         apply;
   };
 
+  // A point-in-time replay (accord replay) instead of a group member: the
+  // projector reads each partition by itself from its stored offset (the
+  // beginning, in a fresh store) up to its end offset, folds only the events
+  // that occurred at or before `until_ms`, and publishes nothing. The events
+  // the live projection emitted for other shards, and its dead letters, are
+  // in the history already.
+  struct Replay {
+    // Per topic and partition: the offset to stop before.
+    std::map<std::pair<std::string, int32_t>, int64_t> end_offsets;
+    std::optional<int64_t> until_ms;
+  };
+
   // `registry` (optional) receives the projection's metrics: events by
   // outcome, dead letters, batch latency, consumer lag per partition.
   Projector(const config::AppConfig& config, store::Store& store,
-            metrics::Registry* registry = nullptr, std::optional<FollowUp> follow_up = {});
+            metrics::Registry* registry = nullptr, std::optional<FollowUp> follow_up = {},
+            std::optional<Replay> replay = {});
   ~Projector();
 
   struct RunOptions {
-    // Return once every assigned partition has reached its end.
+    // Return once every assigned partition has reached its end (a replay
+    // always returns at its end offsets).
     bool until_caught_up = false;
     // Set from a signal handler to stop after the current batch.
     const std::atomic<bool>* stop = nullptr;
@@ -114,6 +130,14 @@ class Projector {
   int64_t ConsumedUpTo(const std::pair<std::string, int32_t>& tp) const;
   void ReportLag();
   void UpdateReadiness();
+  // Every partition folded to its end: of the log (a group member, as far
+  // as it knows) or of the replay.
+  bool AtEnd() const;
+  void StartReplay();
+  // Whether a replay has read past the end offset of the message's
+  // partition; the partition is then paused.
+  bool PastReplayEnd(const RdKafka::Message& message);
+  void FinishReplayOf(const std::pair<std::string, int32_t>& tp);
   // "accord.events" -> "events": the stream name shards and offsets use.
   std::string StreamOf(const std::string& topic) const;
 
@@ -130,6 +154,9 @@ class Projector {
   std::function<void(const BatchReport&)> on_batch_;
   metrics::Registry* registry_;
   const std::optional<FollowUp> follow_up_;
+  const std::optional<Replay> replay_;
+  // Partitions a replay has read to their end offset.
+  std::set<std::pair<std::string, int32_t>> replay_finished_;
   const std::string events_topic_;
   std::atomic<bool> ready_{false};
   // End offsets at the first assignment; readiness means reaching them.
@@ -139,6 +166,7 @@ class Projector {
   std::map<std::pair<std::string, int32_t>, int64_t> positions_;
   // Dead letters and the events the fold emits for other shards; used by
   // one batch at a time (published between batches, flushed by the write).
+  // None in a replay.
   std::unique_ptr<kafka::Publisher> publisher_;
   // Partitions of the topics the fold broadcasts to, looked up once.
   std::map<std::string, int32_t> partition_counts_;

@@ -1,0 +1,10 @@
+#pragma once
+
+#include "core/cli/command.h"
+
+namespace accord::snapshot {
+
+// Adds `accord snapshot create` and `accord snapshot show`.
+void RegisterSnapshotCommands(CLI::App& app, cli::Context& context);
+
+}  // namespace accord::snapshot

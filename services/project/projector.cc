@@ -323,8 +323,13 @@ void Projector::OnAssign(std::vector<std::pair<std::string, int32_t>> partitions
   assigned_.clear();
   at_end_.clear();
   assigned_.insert(partitions.begin(), partitions.end());
+  // A partition with nothing folded yet is stored at offset 0, so that the
+  // store's offsets name every partition it folds: a snapshot's or a
+  // replay's offsets are then a complete --until-offsets list.
+  std::vector<store::PartitionOffset> unseen;
   for (const auto& tp : partitions) {
     auto stored = store_.StoredOffset(StreamOf(tp.first), tp.second);
+    if (!stored) unseen.push_back({StreamOf(tp.first), tp.second, 0});
     positions_[tp] = stored.value_or(0);
     if (ready_targets_known_) continue;
     int64_t low = 0, high = 0;
@@ -336,6 +341,9 @@ void Projector::OnAssign(std::vector<std::pair<std::string, int32_t>> partitions
     ready_targets_[tp] = high;
   }
   ready_targets_known_ = true;
+  // Nothing of these partitions is being written: a revocation finished
+  // every write before this assignment.
+  if (!unseen.empty()) store_.Commit(std::vector<const fold::Overlay::Writes*>{}, unseen);
   UpdateReadiness();
 }
 

@@ -58,6 +58,13 @@ TEST(Schema, AHistoryMixingVersionsOneAndTwoFoldsAsExpected) {
     ++customers;
   }
   EXPECT_EQ(customers, 4);
+
+  // A replay of the same history reads the old bytes through the same chain.
+  auto replayed = RunAccord({"replay", "--db", dir / "replayed"}, topics.prefix);
+  ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
+  auto projected_hash = RunAccord({"state-hash", "--db", dir / "state"}, topics.prefix);
+  EXPECT_NE(replayed.out.find("state hash " + projected_hash.out), std::string::npos)
+      << replayed.out << "projected: " << projected_hash.out;
 }
 
 }  // namespace

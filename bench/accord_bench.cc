@@ -39,7 +39,7 @@ struct Options {
   int batch_max_messages = 0;  // 0: from the configuration
   int batch_max_ms = 0;
   std::string topic_prefix;  // reuse topics published earlier (no publish)
-  std::string phases = "raw,projection";
+  std::string phases = "raw,projection,replay";
   bool keep_topics = false;
   bool no_metrics = false;
   std::string work_dir;
@@ -163,6 +163,7 @@ int Run(const Options& options) {
   const bool run_raw = options.phases.find("raw") != std::string::npos;
   const bool run_projection = options.phases.find("projection") != std::string::npos;
   const bool run_fold = options.phases.find("fold") != std::string::npos;
+  const bool run_replay = options.phases.find("replay") != std::string::npos;
 
   utsname host{};
   uname(&host);
@@ -252,7 +253,7 @@ int Run(const Options& options) {
     ::sync();
     std::this_thread::sleep_for(std::chrono::seconds(1));
   };
-  phases.reserve(3);
+  phases.reserve(4);
   if (run_raw) {
     std::printf("\nphase (a): raw consume + parse + RocksDB of %s messages ...\n",
                 FormatCount(static_cast<double>(expected)).c_str());
@@ -283,6 +284,28 @@ int Run(const Options& options) {
                 options.no_metrics ? "" : " (with a metrics::Registry, as served on /metrics)");
     phases.push_back(std::move(projection));
     projection_result = &phases.back();
+  }
+  const PhaseResult* replay_result = nullptr;
+  if (run_replay) {
+    // The history as a replay finds it: the events and the identity events
+    // a projection published, (b)'s or an earlier run's.
+    project::Projector::Replay replay;
+    uint64_t history = 0;
+    for (const auto& extent : QueryExtents(config.kafka, {topics.events, topics.campaigns})) {
+      replay.end_offsets[{extent.topic, extent.partition}] = extent.high;
+      history += static_cast<uint64_t>(extent.high - extent.low);
+    }
+    std::printf("\nphase (d): replay of %s messages from the beginning ...\n",
+                FormatCount(static_cast<double>(history)).c_str());
+    std::fflush(stdout);
+    settle();
+    ResetPeakRss();
+    auto replayed = RunProjection(config, history, work_dir + "/replay", !options.no_metrics,
+                                  std::move(replay));
+    replayed.peak_rss = PeakRssBytes();
+    std::printf("  %s\n", replayed.summary.c_str());
+    phases.push_back(std::move(replayed));
+    replay_result = &phases.back();
   }
   if (run_fold) {
     std::printf("\nphase (c): fold only, in memory, of the same %s events ...\n",
@@ -322,6 +345,21 @@ int Run(const Options& options) {
                 Fixed(ratio, 1).c_str(), Fixed(wall_ratio, 1).c_str(),
                 ratio >= 60 ? "met" : "NOT met");
   }
+  if (replay_result) {
+    auto rate = [](const PhaseResult& p) {
+      return static_cast<double>(p.messages) / std::max(1e-9, Seconds(p.steady));
+    };
+    if (raw_result)
+      std::printf("(d)/(a) = %s %% of the raw rate\n",
+                  Fixed(100.0 * rate(*replay_result) / rate(*raw_result), 1).c_str());
+    if (projection_result) {
+      std::printf("(d)/(b) = %s %% of the projection's rate\n",
+                  Fixed(100.0 * rate(*replay_result) / rate(*projection_result), 1).c_str());
+      const bool equal = replay_result->state_hash == projection_result->state_hash;
+      std::printf("replay state hash %s the projection's\n", equal ? "equals" : "DIFFERS FROM");
+      if (!equal) exit_code = 1;
+    }
+  }
   std::printf("process peak RSS (ru_maxrss): %s\n",
               [] {
                 rusage usage{};
@@ -342,8 +380,9 @@ int main(int argc, char** argv) {
   CLI::App app(
       "Accord benchmark: publishes a realistic mix of events to fresh topics, then measures in "
       "one process (a) a plain consumer that parses every message and writes its bytes to "
-      "RocksDB (the practical limit) and (b) the real projection folding the same messages, "
-      "and prints events/s, batch latency percentiles, CPU, peak RSS and store size of each.",
+      "RocksDB (the practical limit), (b) the real projection folding the same messages and "
+      "(d) a replay of the resulting history from the beginning, and prints events/s, batch "
+      "latency percentiles, CPU, peak RSS and store size of each.",
       "accord_bench");
   app.add_option("-n,--events", options.events, "Events to publish")
       ->capture_default_str()
@@ -364,14 +403,15 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--phases", options.phases,
                  "Phases to run after publishing, comma-separated: raw (a), projection (b), "
-                 "fold (c: diagnostic, the fold alone over an in-memory state)")
+                 "replay (d: accord replay of the history (b) left, from the beginning), fold "
+                 "(c: diagnostic, the fold alone over an in-memory state)")
       ->capture_default_str()
       ->check([](const std::string& value) {
         std::stringstream list(value);
         std::string phase;
         while (std::getline(list, phase, ','))
-          if (phase != "raw" && phase != "projection" && phase != "fold")
-            return "unknown phase \"" + phase + "\" (raw, projection, fold)";
+          if (phase != "raw" && phase != "projection" && phase != "replay" && phase != "fold")
+            return "unknown phase \"" + phase + "\" (raw, projection, replay, fold)";
         return std::string();
       });
   app.add_option("--topic-prefix", options.topic_prefix,

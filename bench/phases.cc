@@ -236,9 +236,12 @@ PhaseResult RunRawBaseline(const config::KafkaConfig& kafka,
 }
 
 PhaseResult RunProjection(const config::AppConfig& config, uint64_t expected_messages,
-                          const std::string& db_path, bool with_metrics) {
+                          const std::string& db_path, bool with_metrics,
+                          std::optional<project::Projector::Replay> replay) {
   PhaseResult result;
-  result.name = "(b) projection: project::Projector";
+  const bool replaying = replay.has_value();
+  result.name =
+      replaying ? "(d) replay: accord replay's Projector" : "(b) projection: project::Projector";
   const auto cpu_start = CpuTime();
   const auto phase_start = Clock::now();
 
@@ -247,7 +250,8 @@ PhaseResult RunProjection(const config::AppConfig& config, uint64_t expected_mes
   project::ProjectorStats stats;
   Clock::time_point first_message, last_write;
   {
-    project::Projector projector(config, *store, with_metrics ? &registry : nullptr);
+    project::Projector projector(config, *store, with_metrics ? &registry : nullptr, std::nullopt,
+                                 std::move(replay));
 
     // Watchdog: stop a projection that makes no progress (see kStallTimeout).
     std::atomic<bool> stop{false};
@@ -298,9 +302,13 @@ PhaseResult RunProjection(const config::AppConfig& config, uint64_t expected_mes
   }
   // The rate counts the published events only: the identity claims the
   // projection publishes and folds on the way are part of its cost.
-  result.messages = stats.messages - std::min(stats.messages, stats.emitted);
+  // A replay publishes nothing: what it reads, identity events included, is
+  // the history.
+  result.messages =
+      replaying ? stats.messages : stats.messages - std::min(stats.messages, stats.emitted);
   result.steady = stats.messages > 0 ? last_write - first_message : Clock::duration{};
-  result.complete = stats.messages == expected_messages + stats.emitted && stats.dead_lettered == 0;
+  result.complete = stats.messages == expected_messages + (replaying ? 0 : stats.emitted) &&
+                    stats.dead_lettered == 0;
   uint64_t customers = 0, merged = 0;
   store->Scan(fold::Table::kCustomers, [&](std::string_view, std::string_view value) {
     state::v1::CustomerState customer;
@@ -308,13 +316,15 @@ PhaseResult RunProjection(const config::AppConfig& config, uint64_t expected_mes
     ++(customer.merged_into().empty() && customer.merged_into_key().empty() ? customers : merged);
     return true;
   });
-  result.summary = std::to_string(stats.applied) + " applied, " + std::to_string(stats.duplicates) +
-                   " duplicates, " + std::to_string(stats.ignored) + " ignored, " +
-                   std::to_string(stats.dead_lettered) + " dead-lettered; " +
-                   std::to_string(stats.emitted) + " identity events published and folded (" +
-                   std::to_string(stats.identity) + " folded in all); " +
-                   std::to_string(customers) + " customers (+" + std::to_string(merged) +
-                   " merged away)";
+  result.summary =
+      std::to_string(stats.applied) + " applied, " + std::to_string(stats.duplicates) +
+      " duplicates, " + std::to_string(stats.ignored) + " ignored, " +
+      std::to_string(stats.dead_lettered) + " dead-lettered; " +
+      (replaying ? std::to_string(stats.identity) + " identity events folded; "
+                 : std::to_string(stats.emitted) + " identity events published and folded (" +
+                       std::to_string(stats.identity) + " folded in all); ") +
+      std::to_string(customers) + " customers (+" + std::to_string(merged) + " merged away)";
+  result.state_hash = store->StateHash();
   store.reset();
   result.store_bytes = DirectoryBytes(db_path);
   return result;

@@ -2,12 +2,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "bench/measure.h"
 #include "core/config/config.h"
 #include "core/kafka/client.h"
+#include "services/project/projector.h"
 
 namespace accord::bench {
 
@@ -30,6 +32,8 @@ struct PhaseResult {
   uint64_t store_bytes = 0;
   bool complete = false;
   std::string summary;  // phase-specific counts
+  // The projection's and the replay's: the state hash of their store.
+  std::string state_hash;
 };
 
 // When a batch is written: whichever comes first (the projection's rule,
@@ -59,9 +63,12 @@ PhaseResult RunRawBaseline(const config::KafkaConfig& kafka,
                            const std::string& db_path, const BatchPolicy& policy);
 
 // (b) The real projection (project::Projector over a fresh store::Store) in
-// its own group, until caught up.
+// its own group, until caught up. With `replay`, (d) instead: accord replay's
+// projector, reading every partition from the beginning to its end offset
+// (the identity events (b) published included) and publishing nothing.
 PhaseResult RunProjection(const config::AppConfig& config, uint64_t expected_messages,
-                          const std::string& db_path, bool with_metrics);
+                          const std::string& db_path, bool with_metrics,
+                          std::optional<project::Projector::Replay> replay = std::nullopt);
 
 // (c) Diagnostic, not run by default: the fold alone. The same workload
 // (regenerated, `events` events) is decoded and folded batch by batch through

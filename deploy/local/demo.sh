@@ -4,7 +4,8 @@
 # (deploy/local/kafka.sh), imports the bundled sample (German contacts from a
 # marketing tool and a CRM, campaigns, deals, engagement, orders, sales'
 # decisions on leads), folds it into RocksDB under var/demo/state and prints
-# what it folded, then runs the feedback service with the rules of
+# what it folded, rebuilds the state of June 2024 and of now from the history
+# alone (accord replay) and checks the latter against the live state, then runs the feedback service with the rules of
 # deploy/local/accord.yaml (scores, handovers, campaign effectiveness, and
 # reactivation candidates as of a tick on 1 January 2026), delivers its events
 # to var/demo/feedback.jsonl and prints the campaign ranking. Kafka keeps running afterwards so
@@ -50,6 +51,16 @@ echo "== what was folded"
 echo
 echo "== one customer known to marketing and sales, asked for as ' K.Hahn@OS-Papier.de '"
 "$accord" query customer --db "$demo/state" --email ' K.Hahn@OS-Papier.de '
+
+echo
+echo "== the history alone rebuilds any moment: the state as it was at the end of June 2024"
+"$accord" --log-level warn replay --db "$demo/replay-2024-06-30" --until 2024-06-30T23:59:59Z
+"$accord" query summary --db "$demo/replay-2024-06-30" --limit 0
+
+echo
+echo "== and a replay of everything equals the live state"
+"$accord" --log-level warn replay --db "$demo/replay"
+"$accord" diff --db "$demo/state" --db "$demo/replay"
 
 echo
 echo "== let time pass to 1 January 2026, for reactivation"

@@ -11,7 +11,10 @@
 namespace accord::feedback {
 
 struct FeedbackOutcome {
-  // Writes to Table::kScores.
+  // Writes to the feedback service's tables (scores, effectiveness,
+  // schedule, account profiles) and to the timeline of each customer a
+  // feedback event is emitted for (with its activity record, when the
+  // timeline gains an entry).
   std::vector<fold::Change> changes;
   // Feedback events for accord.feedback (ScoreUpdated, LeadQualified,
   // ContactPause). Their
@@ -42,6 +45,11 @@ struct FeedbackOutcome {
 // joins its survivor's. An account the projection folded is announced to
 // every shard as a profile; a merge request that moved a customer away
 // sends its score after it.
+//
+// Every score update, handover, contact pause and reactivation candidate
+// emitted for a customer is also noted on its timeline: on the entry the
+// projection's fold recorded for the event, or on a new entry for the
+// service's own messages (docs/audit.md).
 FeedbackOutcome ApplyFeedback(const fold::StateReader& state, const v1::Event& event,
                               const std::string& customer_id, const FeedbackRules& rules);
 

@@ -16,6 +16,7 @@ namespace accord::fold {
 namespace {
 
 using state::v1::CustomerState;
+using state::v1::FieldDecision;
 using state::v1::FieldValue;
 
 template <typename T>
@@ -72,24 +73,81 @@ FieldValue* FindField(CustomerState& customer, std::string_view name) {
   return nullptr;
 }
 
-void OfferField(const Rules& rules, CustomerState& customer, FieldValue candidate) {
+FieldDecision Offered(const FieldValue& candidate, const FieldValue* current,
+                      FieldDecision::Outcome outcome, std::string rule) {
+  FieldDecision decision;
+  decision.set_field(candidate.name());
+  decision.set_outcome(outcome);
+  decision.set_rule(std::move(rule));
+  decision.set_offered_value(candidate.value());
+  if (current && current->value() != candidate.value()) decision.set_old_value(current->value());
+  return decision;
+}
+
+// `candidate` lost to `current` (none: the field stays without a value).
+FieldDecision Kept(const FieldValue& candidate, const FieldValue* current, std::string rule) {
+  FieldDecision decision =
+      Offered(candidate, current, FieldDecision::OUTCOME_KEPT, std::move(rule));
+  if (current)
+    decision.set_old_source(current->source_system() + ":" + current->source_record_id());
+  return decision;
+}
+
+// Offers `candidate` for its field under the field's rule; the customer
+// changes only when it wins. The decision says how it went, for the timeline.
+FieldDecision OfferField(const Rules& rules, CustomerState& customer, FieldValue candidate) {
   const FieldRule& rule = rules.For(candidate.name());
-  if (rule.kind == FieldRule::Kind::kIgnore) return;
-  if (rule.kind == FieldRule::Kind::kOnly &&
-      std::find(rule.sources.begin(), rule.sources.end(), candidate.source_system()) ==
-          rule.sources.end())
-    return;
+  if (rule.kind == FieldRule::Kind::kIgnore ||
+      (rule.kind == FieldRule::Kind::kOnly &&
+       std::find(rule.sources.begin(), rule.sources.end(), candidate.source_system()) ==
+           rule.sources.end()))
+    return Offered(candidate, nullptr, FieldDecision::OUTCOME_NOT_SYNCED, rule.Text());
   FieldValue* current = FindField(customer, candidate.name());
   std::string decided = "first-value";
-  if (current && !Wins(rule, candidate, *current, &decided)) return;
-  candidate.set_rule(decided);
+  if (current && !Wins(rule, candidate, *current, &decided))
+    return Kept(candidate, current, decided);
+  FieldDecision decision =
+      Offered(candidate, current,
+              current && current->value() == candidate.value() ? FieldDecision::OUTCOME_UNCHANGED
+                                                               : FieldDecision::OUTCOME_CHANGED,
+              decided);
+  candidate.set_rule(std::move(decided));
   if (current) {
     *current = std::move(candidate);
-    return;
+    return decision;
   }
   *customer.add_fields() = std::move(candidate);
   std::sort(customer.mutable_fields()->begin(), customer.mutable_fields()->end(),
             [](const FieldValue& a, const FieldValue& b) { return a.name() < b.name(); });
+  return decision;
+}
+
+// Clears the values an entry recorded, keeping what happened: which fields,
+// from where, by which rule. False when there was nothing to clear.
+bool EraseValues(state::v1::TimelineEntry& entry) {
+  if (entry.values_erased() ||
+      (entry.decisions().empty() && entry.merge_reason().empty() && entry.feedback().empty()))
+    return false;
+  for (auto& decision : *entry.mutable_decisions()) {
+    decision.clear_offered_value();
+    decision.clear_old_value();
+  }
+  // A move's note repeats its merge reason, which names an identity.
+  if (entry.note() == entry.merge_reason()) entry.clear_note();
+  entry.clear_merge_reason();
+  // Fit components quote the customer's fields.
+  for (auto& note : *entry.mutable_feedback())
+    for (auto& component : *note.mutable_score_updated()->mutable_components())
+      component.clear_reason();
+  entry.set_values_erased(true);
+  return true;
+}
+
+// "email:a@b.de" as "e-mail a@b.de", "src:crm:k1" as "source id crm:k1".
+std::string DescribeIdentityKey(std::string_view key) {
+  if (key.starts_with("email:")) return "e-mail " + std::string(key.substr(6));
+  if (key.starts_with("src:")) return "source id " + std::string(key.substr(4));
+  return std::string(key);
 }
 
 void RemoveValue(google::protobuf::RepeatedPtrField<std::string>* list, const std::string& value) {
@@ -126,10 +184,18 @@ void SyncLifecycle(CustomerState& customer) {
 }
 
 // Folds `absorbed` into `survivor`: every alias, field (by the usual rule),
-// counter and source version carries over.
-void MergeInto(const Rules& rules, CustomerState& survivor, const CustomerState& absorbed) {
+// counter and source version carries over. The decisions on the absorbed
+// customer's fields go to `decisions`, with the provenance each value had.
+void MergeInto(const Rules& rules, CustomerState& survivor, const CustomerState& absorbed,
+               std::vector<FieldDecision>& decisions) {
   for (const auto& alias : absorbed.aliases()) AddSorted(survivor.mutable_aliases(), alias);
-  for (const auto& field : absorbed.fields()) OfferField(rules, survivor, field);
+  for (const auto& field : absorbed.fields()) {
+    FieldDecision& decision = decisions.emplace_back(OfferField(rules, survivor, field));
+    decision.set_offered_source_system(field.source_system());
+    decision.set_offered_source_record_id(field.source_record_id());
+    decision.set_offered_source_version(field.source_version());
+    decision.set_offered_occurred_at_ms(field.occurred_at_ms());
+  }
   SyncLifecycle(survivor);
   for (const auto& sv : absorbed.source_versions())
     RaiseVersion(survivor, sv.source_key(), sv.version());
@@ -387,6 +453,8 @@ class Folder {
   // the two shards settle that both are one person.
   std::optional<CustomerState> Resolve(const std::vector<std::string>& keys) {
     std::vector<CustomerState> found;
+    // The key that led to each customer found, by customer id.
+    std::map<std::string, std::string> found_by;
     std::string elsewhere;
     for (const auto& key : keys) {
       auto id = state_.Get(Table::kIdentity, key);
@@ -405,10 +473,8 @@ class Folder {
           elsewhere = customer->merged_into_key();
         continue;
       }
-      bool seen = std::any_of(found.begin(), found.end(), [&](const CustomerState& c) {
-        return c.customer_id() == customer->customer_id();
-      });
-      if (!seen) found.push_back(std::move(*customer));
+      if (found_by.emplace(customer->customer_id(), key).second)
+        found.push_back(std::move(*customer));
     }
     if (found.empty() && !elsewhere.empty()) {
       moved_to_ = elsewhere;
@@ -431,9 +497,18 @@ class Folder {
         stages_before_.insert(customer.lifecycle_stage());
       }
       survivor = std::move(found.front());
+      if (found.size() > 1) {
+        merge_reason_ = SourceKey(event_) + " names " +
+                        DescribeIdentityKey(found_by[survivor.customer_id()]) + " of " +
+                        survivor.customer_id();
+        for (size_t i = 1; i < found.size(); ++i)
+          merge_reason_ += (i + 1 == found.size() ? " and " : ", ") +
+                           DescribeIdentityKey(found_by[found[i].customer_id()]) + " of " +
+                           found[i].customer_id();
+      }
       for (size_t i = 1; i < found.size(); ++i) {
         absorbed_.push_back(found[i].customer_id());
-        MergeInto(rules_, survivor, found[i]);
+        MergeInto(rules_, survivor, found[i], decisions_);
         PutRedirect(found[i].customer_id(), survivor.customer_id(), found[i].timeline_length(),
                     found[i].home_key());
         for (const auto& alias : found[i].aliases())
@@ -511,7 +586,8 @@ class Folder {
     const std::string& survivor = *holders.begin();
     if (state_.Get(Table::kClaims, key) != survivor) PutRaw(Table::kClaims, key, survivor);
     for (const auto& holder : holders)
-      if (holder != survivor) EmitMergeRequest(holder, survivor, key + " is held by both");
+      if (holder != survivor)
+        EmitMergeRequest(holder, survivor, DescribeIdentityKey(key) + " is held by both");
   }
 
   void FoldClaim() {
@@ -619,7 +695,7 @@ class Folder {
       outcome_.verdict = Verdict::kForwarded;
       return;
     }
-    MergeInto(rules_, *survivor, moved.customer());
+    MergeInto(rules_, *survivor, moved.customer(), decisions_);
     for (const auto& timeline : moved.timelines()) {
       // A customer moves once; a timeline whose owner is known here already
       // (a repeated or forged move) must not overwrite what is stored.
@@ -641,7 +717,10 @@ class Folder {
       Put(Table::kDeals, deal.deal_key(), deal);
     }
     stages_before_.insert(moved.customer().lifecycle_stage());
+    // The note has always carried the reason; readers of merges find it as
+    // merge_reason, like an in-shard merge's.
     note_ = moved.reason();
+    merge_reason_ = moved.reason();
     absorbed_.push_back(moved.customer().customer_id());
     FinishCustomer(*survivor);
   }
@@ -658,30 +737,34 @@ class Folder {
     return field;
   }
 
-  void OfferLifecycle(CustomerState& customer, v1::LifecycleStage stage) {
-    // proto3 enums are open: a stage this build does not know names nothing.
-    if (stage == v1::LIFECYCLE_STAGE_UNSPECIFIED || !v1::LifecycleStage_IsValid(stage)) return;
-    OfferField(rules_, customer, Candidate("lifecycle_stage", events::LifecycleStageName(stage)));
-    SyncLifecycle(customer);
+  void Offer(CustomerState& customer, FieldValue candidate) {
+    decisions_.push_back(OfferField(rules_, customer, std::move(candidate)));
   }
 
-  void FoldUpsert(CustomerState& customer) {
-    const auto& upsert = event_.customer_upserted();
-    const std::string source_key = SourceKey(event_);
-    const uint64_t stored = StoredVersion(customer, source_key);
-    if (event_.source_version() != 0 && event_.source_version() <= stored) {
-      // Counted in the history, but an older version never wins.
-      note_ = "stale: version " + std::to_string(event_.source_version()) + " of " + source_key +
-              " is not newer than " + std::to_string(stored);
-      return;
+  // proto3 enums are open: a stage this build does not know names nothing.
+  std::optional<FieldValue> LifecycleCandidate(v1::LifecycleStage stage) const {
+    if (stage == v1::LIFECYCLE_STAGE_UNSPECIFIED || !v1::LifecycleStage_IsValid(stage))
+      return std::nullopt;
+    return Candidate("lifecycle_stage", events::LifecycleStageName(stage));
+  }
+
+  void OfferLifecycle(CustomerState& customer, v1::LifecycleStage stage) {
+    if (auto candidate = LifecycleCandidate(stage)) {
+      Offer(customer, std::move(*candidate));
+      SyncLifecycle(customer);
     }
-    RaiseVersion(customer, source_key, event_.source_version());
+  }
+
+  // The fields an upsert carries, in the order they are offered.
+  std::vector<FieldValue> UpsertCandidates() const {
+    const auto& upsert = event_.customer_upserted();
+    std::vector<FieldValue> candidates;
     auto offer = [&](const char* name, bool present, const std::string& value) {
-      if (present) OfferField(rules_, customer, Candidate(name, value));
+      if (present) candidates.push_back(Candidate(name, value));
     };
     if (upsert.has_email()) {
       auto email = events::NormaliseEmail(upsert.email());
-      OfferField(rules_, customer, Candidate("email", email.value_or(upsert.email())));
+      candidates.push_back(Candidate("email", email.value_or(upsert.email())));
     }
     offer("first_name", upsert.has_first_name(), upsert.first_name());
     offer("last_name", upsert.has_last_name(), upsert.last_name());
@@ -693,15 +776,42 @@ class Folder {
     // Account ids are only unique within their system.
     offer("account", !upsert.account_id().empty(),
           event_.source_system() + ":" + upsert.account_id());
-    OfferLifecycle(customer, upsert.lifecycle_stage());
+    if (auto stage = LifecycleCandidate(upsert.lifecycle_stage()))
+      candidates.push_back(std::move(*stage));
+    return candidates;
+  }
+
+  void FoldUpsert(CustomerState& customer) {
+    const std::string source_key = SourceKey(event_);
+    const uint64_t stored = StoredVersion(customer, source_key);
+    if (event_.source_version() != 0 && event_.source_version() <= stored) {
+      // Counted in the history, but an older version never wins.
+      note_ = "stale: version " + std::to_string(event_.source_version()) + " of " + source_key +
+              " is not newer than " + std::to_string(stored);
+      for (const auto& candidate : UpsertCandidates())
+        decisions_.push_back(
+            Kept(candidate, FindField(customer, candidate.name()), "source-version"));
+      return;
+    }
+    RaiseVersion(customer, source_key, event_.source_version());
+    for (auto& candidate : UpsertCandidates()) Offer(customer, std::move(candidate));
+    SyncLifecycle(customer);
   }
 
   // Forgets the person: fields, consents and e-mail identities go, and the
   // shards that recorded this customer as holder of an address let go of it.
+  // The timeline keeps what happened, without the values.
   void FoldErasure(CustomerState& customer) {
     v1::Event release;
     for (const auto& alias : customer.aliases())
       release.mutable_identity_released()->add_holder_keys(alias);
+    for (const auto& field : customer.fields()) {
+      FieldDecision& decision = decisions_.emplace_back();
+      decision.set_field(field.name());
+      decision.set_outcome(FieldDecision::OUTCOME_ERASED);
+      decision.set_rule("erasure");
+    }
+    EraseTimelineValues(customer);
     customer.clear_fields();
     customer.clear_consents();
     customer.set_erased(true);
@@ -774,6 +884,30 @@ class Folder {
     if (is_new) deal.set_created_at_ms(event_.occurred_at_ms());
     deal.set_updated_at_ms(event_.occurred_at_ms());
     Put(Table::kDeals, deal_key, deal);
+  }
+
+  // Entries stored under a customer id: a live customer counts them in its
+  // activity record, a merged one in its redirect.
+  uint64_t StoredTimelineLength(const std::string& customer_id) const {
+    if (auto activity = Load<state::v1::CustomerActivity>(state_, Table::kActivity, customer_id))
+      return activity->timeline_length();
+    auto record = Load<CustomerState>(state_, Table::kCustomers, customer_id);
+    return record ? record->timeline_length() : 0;
+  }
+
+  void EraseTimelineValues(const CustomerState& customer) {
+    std::vector<std::string> owners = {customer.customer_id()};
+    owners.insert(owners.end(), customer.merged_customer_ids().begin(),
+                  customer.merged_customer_ids().end());
+    for (const auto& owner : owners) {
+      const uint64_t length = StoredTimelineLength(owner);
+      for (uint64_t sequence = 0; sequence < length; ++sequence) {
+        const std::string key = TimelineKey(owner, sequence);
+        auto entry = Load<state::v1::TimelineEntry>(state_, Table::kTimeline, key);
+        if (!entry) throw StateError("timeline entry " + key + " is missing");
+        if (EraseValues(*entry)) Put(Table::kTimeline, key, *entry);
+      }
+    }
   }
 
   // Engagement and logged activities move counters only: when every key the
@@ -893,6 +1027,10 @@ class Folder {
     entry.set_source_version(event_.source_version());
     entry.set_note(note_);
     for (const auto& id : absorbed_) entry.add_merged_customer_ids(id);
+    for (auto& decision : decisions_) *entry.add_decisions() = std::move(decision);
+    entry.set_merge_reason(merge_reason_);
+    // An erasure that also merged recorded the merged customer's values.
+    if (event_.has_customer_erased()) EraseValues(entry);
     Put(Table::kTimeline, TimelineKey(customer_id, customer.timeline_length()), entry);
     customer.set_timeline_length(customer.timeline_length() + 1);
   }
@@ -924,6 +1062,8 @@ class Folder {
   // What this event did besides its payload, for the timeline.
   std::string note_;
   std::vector<std::string> absorbed_;
+  std::string merge_reason_;
+  std::vector<FieldDecision> decisions_;
   // Identity keys the event added to its customer.
   std::vector<std::string> new_aliases_;
   // Stored bytes of the customer records Resolve() read, by customer id.

@@ -12,6 +12,8 @@
 
 #include "core/events/identity.h"
 #include "core/feedback/attribution.h"
+#include "core/util/time.h"
+#include "services/audit/audit_timeline.h"
 #include "services/query/feedback_views.h"
 #include "services/query/render.h"
 #include "services/query/state_query.h"
@@ -28,6 +30,7 @@ constexpr std::string_view kCampaignRanking = "/v1/campaigns";
 constexpr std::string_view kReactivation = "/v1/reactivation";
 constexpr std::string_view kAccounts = "/v1/accounts/";
 constexpr std::string_view kTimelineSuffix = "/timeline";
+constexpr std::string_view kAuditSuffix = "/audit";
 constexpr std::string_view kScoreSuffix = "/score";
 
 Response JsonResponse(int status, const Json& body) {
@@ -94,7 +97,8 @@ std::optional<Response> ReadLimit(const Params& params, uint64_t& limit) {
 Response NoSuchPath(std::string_view path) {
   return ErrorResponse(404, "no such path: " + std::string(path) +
                                 " (endpoints: /v1/customers/{id}, /v1/customers?email=, "
-                                "/v1/customers/{id}/timeline, /v1/customers/{id}/score, "
+                                "/v1/customers/{id}/timeline, /v1/customers/{id}/audit, "
+                                "/v1/customers/{id}/score, "
                                 "/v1/deals/{system}:{deal id}, "
                                 "/v1/accounts/{system}:{account id}, /v1/campaigns/{id}, "
                                 "/v1/campaigns?model=, /v1/reactivation, /v1/funnel, /healthz, "
@@ -161,6 +165,8 @@ Response Routes::Dispatch(std::string_view path, const Params& params) const {
     if (slash == std::string_view::npos) return CustomerById(std::string(rest), params);
     if (slash > 0 && rest.substr(slash) == kTimelineSuffix)
       return Timeline(std::string(rest.substr(0, slash)), params);
+    if (slash > 0 && rest.substr(slash) == kAuditSuffix)
+      return Audit(std::string(rest.substr(0, slash)), params);
     if (slash > 0 && rest.substr(slash) == kScoreSuffix)
       return Score(std::string(rest.substr(0, slash)), params);
     return NoSuchPath(path);
@@ -242,6 +248,25 @@ Response Routes::Timeline(const std::string& id, const Params& params) const {
               {"total", items.size()},
               {"entries", std::move(entries)}};
   return JsonResponse(200, out);
+}
+
+Response Routes::Audit(const std::string& id, const Params& params) const {
+  if (auto bad = CheckParams(params, {"at"})) return *bad;
+  std::optional<int64_t> at_ms;
+  if (auto at = Param(params, "at")) {
+    at_ms = ParseIsoTimestampMs(*at);
+    // A '+' in a query string is a space: an offset is sent as %2B.
+    if (!at_ms)
+      return ErrorResponse(400,
+                           "parameter \"at\" must be an RFC 3339 time "
+                           "(2025-03-14T09:30:00Z; send a '+' offset as %2B), got \"" +
+                               *at + "\"");
+  }
+  audit::Subject subject;
+  subject.customer_id = id;
+  auto trail = audit::AuditCustomer(query::StateQuery(store_), subject, at_ms);
+  if (!trail) return ErrorResponse(404, "no customer with id " + id);
+  return JsonResponse(200, audit::AuditJson(*trail));
 }
 
 Response Routes::AccountByKey(const std::string& key, const Params& params) const {

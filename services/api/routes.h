@@ -26,6 +26,7 @@ using Params = std::multimap<std::string, std::string>;
 //   /v1/customers/{id}            the unified customer with its deals
 //   /v1/customers?email=          the same, found by e-mail
 //   /v1/customers/{id}/timeline   its history, merged customers included
+//   /v1/customers/{id}/audit      the same with the fold's decisions (?at=)
 //   /v1/deals/{system}:{deal id}  one deal
 //   /v1/campaigns/{id}            definition and engagement counts
 //   /v1/funnel                    customers per lifecycle stage
@@ -55,6 +56,7 @@ class Routes {
   Response CustomerById(const std::string& id, const Params& params) const;
   Response CustomerByEmail(const Params& params) const;
   Response Timeline(const std::string& id, const Params& params) const;
+  Response Audit(const std::string& id, const Params& params) const;
   Response Score(const std::string& id, const Params& params) const;
   Response DealByKey(const std::string& key, const Params& params) const;
   Response AccountByKey(const std::string& key, const Params& params) const;

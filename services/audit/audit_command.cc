@@ -4,7 +4,10 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "core/events/identity.h"
 #include "core/store/store.h"
+#include "core/util/time.h"
+#include "services/audit/audit_timeline.h"
 #include "services/audit/state_diff.h"
 
 namespace accord::audit {
@@ -17,26 +20,109 @@ struct DiffOptions {
 };
 
 void PrintTable(const std::vector<Difference>& differences, size_t shown) {
-  size_t widths[3] = {7, 5, 1};
-  for (size_t i = 0; i < shown; ++i) {
-    widths[0] = std::max(widths[0], differences[i].subject.size());
-    widths[1] = std::max(widths[1], differences[i].field.size());
-    widths[2] = std::max(widths[2], differences[i].a.size());
-  }
-  auto row = [&](const std::string& subject, const std::string& field, const std::string& a,
-                 const std::string& b) {
-    std::cout << subject << std::string(widths[0] - subject.size() + 2, ' ') << field
-              << std::string(widths[1] - field.size() + 2, ' ') << a
-              << std::string(widths[2] - a.size() + 2, ' ') << b << "\n";
-  };
-  row("subject", "field", "A", "B");
+  std::vector<std::vector<std::string>> rows = {{"subject", "field", "A", "B"}};
   for (size_t i = 0; i < shown; ++i)
-    row(differences[i].subject, differences[i].field, differences[i].a, differences[i].b);
+    rows.push_back(
+        {differences[i].subject, differences[i].field, differences[i].a, differences[i].b});
+  std::cout << TextColumns(rows);
+}
+
+struct CustomerOptions {
+  std::string subject;
+  std::string db;
+  std::string at;
+  std::string format = "table";
+};
+
+// Input that cannot be used, or a state that cannot be read: exit 2, so
+// that 1 means only "no such customer".
+[[noreturn]] void Unusable(const std::string& message) {
+  std::cerr << "accord: error: " << message << "\n";
+  throw cli::ExitCode{2};
+}
+
+void AuditCustomerCommand(const CustomerOptions& options) {
+  std::optional<int64_t> at_ms;
+  if (!options.at.empty()) {
+    at_ms = ParseIsoTimestampMs(options.at);
+    if (!at_ms)
+      Unusable("--at '" + options.at +
+               "' is not an RFC 3339 time (e.g. 2025-03-14T09:30:00Z or "
+               "2025-03-14T10:30:00+01:00)");
+  }
+  Subject subject;
+  if (options.subject.find('@') == std::string::npos) {
+    subject.customer_id = options.subject;
+  } else {
+    auto key = events::EmailIdentityKey(options.subject);
+    if (!key)
+      Unusable("not a usable e-mail address: \"" + options.subject +
+               "\" (placeholder and test addresses are never matched)");
+    subject.email = key->substr(std::string_view("email:").size());
+  }
+  std::optional<Audit> audit;
+  try {
+    auto store = store::Store::Open(options.db, store::Store::Mode::kReadOnly);
+    audit = AuditCustomer(query::StateQuery(*store), subject, at_ms);
+  } catch (const std::exception& e) {
+    Unusable(e.what());
+  }
+  if (!audit) {
+    std::cerr << "accord: no customer with "
+              << (subject.email.empty() ? "id " + subject.customer_id : "e-mail " + subject.email)
+              << " in " << options.db << "\n";
+    throw cli::ExitCode{1};
+  }
+  if (options.format == "json")
+    std::cout << AuditJson(*audit).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
+  else
+    std::cout << AuditTable(*audit, subject.email.empty() ? subject.customer_id : subject.email);
+}
+
+void RegisterAuditCustomer(CLI::App& app) {
+  auto options = std::make_shared<CustomerOptions>();
+  auto* audit = app.add_subcommand("audit", "Audit trails of the folded state");
+  audit->require_subcommand(1);
+  auto* customer = audit->add_subcommand(
+      "customer",
+      "Print every event that touched a customer, in order, with what the fold decided");
+  customer->footer(
+      "For every event, oldest first (by occurred-at): when it occurred, its kind, the source "
+      "system, record and version, the customer whose timeline recorded it (the customer or one "
+      "merged into it) and, below, each field it offered: the value before and after (old → new) "
+      "and the conflict rule that decided, also when the existing value was kept; the customers "
+      "it merged in and why; and, in the feedback service's state (feedback.store_path), the "
+      "score updates, handovers, contact pauses and reactivation candidates it caused with their "
+      "reasons. A merged-away customer's id, or the e-mail address of one, shows its survivor "
+      "and says so. --at shows the customer as it was then, by event time: the events that "
+      "occurred at or before the time, the merges made by then and the fields as those events "
+      "left them. Exit status 0 when printed, 1 when there is no such customer, 2 "
+      "when the time, the address or the state cannot be used (docs/audit.md).");
+  customer
+      ->add_option("customer", options->subject,
+                   "Customer id, or e-mail address (any case, surrounding spaces ignored)")
+      ->required();
+  customer
+      ->add_option("--db", options->db,
+                   "State directory: the projection's, or the feedback service's for scores and "
+                   "handovers")
+      ->required();
+  customer
+      ->add_option("--at", options->at,
+                   "Only what occurred at or before this RFC 3339 time, with the fields as they "
+                   "stood then")
+      ->type_name("TIME");
+  customer->add_option("--format", options->format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  customer->callback([options] { AuditCustomerCommand(*options); });
 }
 
 }  // namespace
 
 void RegisterAuditCommands(CLI::App& app) {
+  RegisterAuditCustomer(app);
   auto options = std::make_shared<DiffOptions>();
   auto* diff =
       app.add_subcommand("diff", "List the logical differences between two state directories");

@@ -4,7 +4,7 @@
 
 namespace accord::audit {
 
-// Adds `accord diff`.
+// Adds `accord audit customer` and `accord diff`.
 void RegisterAuditCommands(CLI::App& app);
 
 }  // namespace accord::audit

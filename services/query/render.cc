@@ -38,15 +38,17 @@ nlohmann::ordered_json StageCounts(const std::map<std::string, int64_t>& counts,
 
 }  // namespace
 
+nlohmann::ordered_json FieldJson(const state::v1::FieldValue& field) {
+  return {{"value", field.value()},
+          {"source", field.source_system() + ":" + field.source_record_id()},
+          {"source_version", field.source_version()},
+          {"occurred_at", FormatIsoTimestampMs(field.occurred_at_ms())},
+          {"rule", field.rule()}};
+}
+
 nlohmann::ordered_json CustomerJson(const state::v1::CustomerState& customer) {
   nlohmann::ordered_json fields = nlohmann::ordered_json::object();
-  for (const auto& field : customer.fields()) {
-    fields[field.name()] = {{"value", field.value()},
-                            {"source", field.source_system() + ":" + field.source_record_id()},
-                            {"source_version", field.source_version()},
-                            {"occurred_at", FormatIsoTimestampMs(field.occurred_at_ms())},
-                            {"rule", field.rule()}};
-  }
+  for (const auto& field : customer.fields()) fields[field.name()] = FieldJson(field);
   nlohmann::ordered_json out = {
       {"id", customer.customer_id()},
       {"lifecycle_stage", events::LifecycleStageName(customer.lifecycle_stage())},
@@ -76,19 +78,24 @@ nlohmann::ordered_json DealJson(const state::v1::DealState& deal) {
   return out;
 }
 
+nlohmann::ordered_json ScoreComponentsJson(
+    const google::protobuf::RepeatedPtrField<v1::ScoreComponent>& components) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& component : components)
+    out.push_back({{"name", component.name()},
+                   {"points", component.points()},
+                   {"reason", component.reason()}});
+  return out;
+}
+
 nlohmann::ordered_json ScoreJson(const state::v1::ScoreState& score,
                                  const state::v1::CustomerState& customer) {
-  nlohmann::ordered_json components = nlohmann::ordered_json::array();
-  for (const auto& component : score.components())
-    components.push_back({{"name", component.name()},
-                          {"points", component.points()},
-                          {"reason", component.reason()}});
   return {{"customer_id", customer.customer_id()},
           {"score", score.score()},
           {"fit", score.fit()},
           {"engagement", score.engagement()},
           {"negative", score.negative()},
-          {"components", components},
+          {"components", ScoreComponentsJson(score.components())},
           {"as_of", FormatIsoTimestampMs(score.as_of_ms())},
           {"lifecycle_stage", events::LifecycleStageName(customer.lifecycle_stage())},
           {"offered_to_sales", score.handed_over()},

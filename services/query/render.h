@@ -17,11 +17,17 @@ namespace accord::query {
 // The unified customer as users see it: each field with its value and where
 // it came from.
 nlohmann::ordered_json CustomerJson(const state::v1::CustomerState& customer);
+// One field of it: value, source record and version, when, and the rule
+// that made the value win.
+nlohmann::ordered_json FieldJson(const state::v1::FieldValue& field);
 nlohmann::ordered_json DealJson(const state::v1::DealState& deal);
 // The current score with its parts, the customer's lifecycle stage, and
 // whether it was offered to sales.
 nlohmann::ordered_json ScoreJson(const state::v1::ScoreState& score,
                                  const state::v1::CustomerState& customer);
+// A score's components: name, points and reason of each.
+nlohmann::ordered_json ScoreComponentsJson(
+    const google::protobuf::RepeatedPtrField<v1::ScoreComponent>& components);
 // Fields the source never filled are left out.
 nlohmann::ordered_json AccountJson(const state::v1::AccountState& account);
 

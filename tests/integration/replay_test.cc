@@ -120,8 +120,7 @@ TEST(Replay, ReplaysAndRestoredSnapshotsEqualTheLiveStateTheyStandFor) {
   // phase and the identity events the projection emitted for it.
   const int64_t after_cut = EndOffsets(topics) - FoldedOffsets(dir / "at-cut");
   EXPECT_GT(after_cut, static_cast<int64_t>(later.size()));
-  EXPECT_NE(by_time.find(std::to_string(after_cut) + " occurred after --until"),
-            std::string::npos)
+  EXPECT_NE(by_time.find(std::to_string(after_cut) + " occurred after --until"), std::string::npos)
       << by_time;
   const auto by_offsets =
       Replay({"--until-offsets", offsets_at_cut}, dir / "until-offsets", topics.prefix);

@@ -51,6 +51,11 @@ std::vector<store::PartitionOffset> ParseOffsetList(std::string_view text,
                      "' needs a partition and an offset that are whole numbers, 0 or more");
     store::PartitionOffset cut{StreamName(element.substr(0, first), topic_prefix), *partition,
                                *offset};
+    // Streams are topic names without the prefix ("events"); one with a dot
+    // left is another prefix's topic, or the prefix named twice.
+    if (cut.stream.find('.') != std::string::npos)
+      throw CutError("--until-offsets: '" + std::string(element) + "' names no stream of " +
+                     std::string(topic_prefix) + " (events, campaigns)");
     if (!seen.emplace(cut.stream, cut.partition).second)
       throw CutError("--until-offsets names " + Describe(cut.stream, cut.partition) + " twice");
     cuts.push_back(std::move(cut));

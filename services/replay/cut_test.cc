@@ -49,6 +49,17 @@ TEST(OffsetListTest, NamesTheElementThatIsNotStreamPartitionOffset) {
   }
 }
 
+TEST(OffsetListTest, RefusesAnotherPrefixsTopic) {
+  for (const char* other : {"other.events:0:1", "accord.accord.events:0:1"}) {
+    try {
+      ParseOffsetList(other, "accord");
+      ADD_FAILURE() << "accepted '" << other << "'";
+    } catch (const CutError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("names no stream of accord")) << other;
+    }
+  }
+}
+
 TEST(OffsetListTest, RefusesAPartitionNamedTwice) {
   EXPECT_THROW(ParseOffsetList("events:0:1,accord.events:0:2", "accord"), CutError);
 }

@@ -175,7 +175,7 @@ TEST(Feedback, SigkillMidStreamEmitsTheIdsOfACleanPass) {
       {"ACCORD_CONFIG", dir / "accord.yaml"},
       {"ACCORD_KAFKA_PROPERTY_SESSION_TIMEOUT_MS", "6000"},
       {"ACCORD_KAFKA_PROPERTY_MAX_POLL_INTERVAL_MS", "15000"},
-      {"ACCORD_PROJECT_BATCH_MAX_MESSAGES", "100"}};
+      {"ACCORD_PROJECT_BATCH_MAX_MESSAGES", "20"}};
   const std::string crashed = dir / "crashed";
   const std::vector<std::string> args = {
       "feedback", "--db", crashed, "--group-id", topics.prefix + "-crashing", "--http-listen", ""};
@@ -184,14 +184,17 @@ TEST(Feedback, SigkillMidStreamEmitsTheIdsOfACleanPass) {
   for (int round = 1; round <= 3; ++round) {
     AccordProcess service(args, topics.prefix, env);
     ASSERT_TRUE(
-        WaitUntil([&] { return FoldedOffsets(crashed) >= total * round / 5 || !service.Running(); },
+        WaitUntil([&] { return FoldedOffsets(crashed) >= total * round / 6 || !service.Running(); },
                   std::chrono::seconds(120)))
         << service.Stderr();
     ASSERT_TRUE(service.Running()) << service.Stderr();
     service.Kill(SIGKILL);
     EXPECT_EQ(service.Wait(), -SIGKILL);
   }
-  EXPECT_LT(FoldedOffsets(crashed), total) << "the stream ended before the last kill";
+  // Killed, the service writes nothing more: what it had not folded by then
+  // is still to come. (Offsets are no measure of the input alone: a killed
+  // batch publishes its credits again when folded once more.)
+  EXPECT_LT(FoldedOffsets(crashed), EndOffsets(topics)) << "the stream ended before the last kill";
   auto finish = args;
   finish.push_back("--until-caught-up");
   ASSERT_EQ(RunAccord(finish, topics.prefix, env).exit_code, 0);

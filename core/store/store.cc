@@ -142,20 +142,27 @@ std::optional<std::string> Store::Get(fold::Table table, std::string_view key) c
 }
 
 void Store::Commit(const fold::Overlay& overlay, const std::vector<PartitionOffset>& offsets) {
-  Commit(std::vector<const fold::Overlay::Writes*>{&overlay.pending()}, offsets);
+  Commit(overlay.pending(), offsets);
 }
 
-void Store::Commit(const std::vector<const fold::Overlay::Writes*>& writes,
+void Store::Commit(const fold::Overlay::Writes& writes,
                    const std::vector<PartitionOffset>& offsets) {
   rocksdb::WriteBatch batch;
-  for (const auto* tables : writes) {
-    for (auto table : fold::kAllTables) {
-      for (const auto& [key, value] : (*tables)[static_cast<int>(table)]) {
-        if (value)
-          batch.Put(Handle(table), key, *value);
-        else
-          batch.Delete(Handle(table), key);
-      }
+  using Entry = fold::Overlay::TableWrites::value_type;
+  std::vector<const Entry*> sorted;
+  for (auto table : fold::kAllTables) {
+    const auto& entries = writes[static_cast<int>(table)];
+    sorted.clear();
+    for (const auto& entry : entries) sorted.push_back(&entry);
+    // In key order, each key lands next to the one before it in the memtable's
+    // skip list, which finds its place from there.
+    std::sort(sorted.begin(), sorted.end(),
+              [](const Entry* a, const Entry* b) { return a->first < b->first; });
+    for (const auto* entry : sorted) {
+      if (entry->second)
+        batch.Put(Handle(table), entry->first, *entry->second);
+      else
+        batch.Delete(Handle(table), entry->first);
     }
   }
   for (const auto& offset : offsets)

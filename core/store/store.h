@@ -57,9 +57,8 @@ class Store : public fold::StateReader {
 
   // Writes the overlay's pending changes and the given offsets atomically.
   void Commit(const fold::Overlay& overlay, const std::vector<PartitionOffset>& offsets);
-  // Several overlays' writes (over disjoint shards) in one batch.
-  void Commit(const std::vector<const fold::Overlay::Writes*>& writes,
-              const std::vector<PartitionOffset>& offsets);
+  // The same for writes an overlay sealed.
+  void Commit(const fold::Overlay::Writes& writes, const std::vector<PartitionOffset>& offsets);
 
   // Next offset stored for a partition, if any.
   std::optional<int64_t> StoredOffset(const std::string& stream, int32_t partition) const;

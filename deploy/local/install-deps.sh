@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   g++ cmake ninja-build pkg-config make
-  librdkafka-dev librocksdb-dev libprotobuf-dev protobuf-compiler
+  libabsl-dev librdkafka-dev librocksdb-dev libprotobuf-dev protobuf-compiler
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libssl-dev
   libcpp-httplib-dev libjemalloc-dev
   libgtest-dev libgmock-dev

@@ -11,6 +11,7 @@
 #include <future>
 #include <mutex>
 #include <thread>
+#include <variant>
 
 #include "core/events/envelope.h"
 #include "core/fold/fold.h"
@@ -72,8 +73,9 @@ constexpr std::string_view DecodeErrorCode(events::DecodeError error) {
 }  // namespace
 
 // Folds the messages of its partitions, in the order they are handed over,
-// into an overlay of its own; the projector writes every worker's overlay in
-// one batch once all of them are idle.
+// into an overlay of its own, and writes its share of each batch: its
+// partitions' changes with their next offsets, in one WriteBatch. Shards are
+// disjoint, so the workers write side by side, each while it folds on.
 class Projector::FoldWorker {
  public:
   FoldWorker(Projector& projector, size_t cache_bytes)
@@ -88,33 +90,39 @@ class Projector::FoldWorker {
     }
     wake_.notify_one();
     thread_.join();
+    // The writes read the overlay's sealed layers.
+    for (auto& write : writes_) write.wait();
   }
 
   // Messages are handed over in chunks: waking a thread per message would
   // cost more than folding it.
   using Chunk = std::vector<std::unique_ptr<RdKafka::Message>>;
-  void Enqueue(Chunk chunk) {
-    {
-      std::lock_guard lock(mutex_);
-      queue_.push_back(std::move(chunk));
-    }
-    wake_.notify_one();
+  void Enqueue(Chunk chunk) { Push(std::move(chunk)); }
+
+  // Ends the worker's share of a batch after what was handed over before:
+  // its changes are written with `offsets` once its dead letters and
+  // emitted events are acknowledged, after its earlier shares, while it
+  // folds the next messages. The future carries what stopped the worker or
+  // the write.
+  std::shared_future<BatchWrite::Written> Seal(std::vector<store::PartitionOffset> offsets) {
+    SealRequest request{std::move(offsets), {}};
+    auto written = request.written.get_future().share();
+    Push(std::move(request));
+    return written;
   }
 
-  // Waits until everything handed over is folded; rethrows what stopped the
-  // worker. Returns what it did since the last call.
-  ProjectorStats Drain() {
-    std::unique_lock lock(mutex_);
-    idle_.wait(lock, [&] { return queue_.empty() && !busy_; });
-    if (failure_) std::rethrow_exception(failure_);
-    return std::exchange(stats_, ProjectorStats());
-  }
+ private:
+  // Counter slots: one per fold::Verdict, then dead letters.
+  static constexpr size_t kDeadLettered = 5;
 
-  fold::Overlay& overlay() { return overlay_; }
+  struct SealRequest {
+    std::vector<store::PartitionOffset> offsets;
+    std::promise<BatchWrite::Written> written;
+  };
+  using Work = std::variant<Chunk, SealRequest>;
 
-  // What the fold asked to publish since the last call: dead letters and
-  // events for other shards. The projector publishes them between batches,
-  // so a flush of the publisher covers whole batches.
+  // What the fold asked to publish: dead letters and events for other
+  // shards. Published by the write of the batch, before its offsets.
   struct Outgoing {
     std::string topic;
     std::string key;
@@ -123,32 +131,102 @@ class Projector::FoldWorker {
     // To every partition of the topic rather than by key.
     bool every_partition = false;
   };
-  std::vector<Outgoing> TakeOutbox() { return std::exchange(outbox_, {}); }
 
- private:
-  // Counter slots: one per fold::Verdict, then dead letters.
-  static constexpr size_t kDeadLettered = 5;
+  void Push(Work work) {
+    {
+      std::lock_guard lock(mutex_);
+      queue_.push_back(std::move(work));
+    }
+    wake_.notify_one();
+  }
 
   void Loop() {
     std::unique_lock lock(mutex_);
     for (;;) {
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;
-      Chunk chunk = std::move(queue_.front());
+      Work work = std::move(queue_.front());
       queue_.pop_front();
-      busy_ = true;
       lock.unlock();
+      TakeFinishedWrites();
+      if (auto* chunk = std::get_if<Chunk>(&work)) {
+        try {
+          for (const auto& message : *chunk)
+            if (!failure_) Fold(*message);
+        } catch (...) {
+          failure_ = std::current_exception();
+        }
+      } else {
+        StartWrite(std::get<SealRequest>(std::move(work)));
+      }
+      lock.lock();
+    }
+  }
+
+  // Stored layers become cached copies, oldest first.
+  void TakeFinishedWrites() {
+    while (!failure_ && !writes_.empty() &&
+           writes_.front().wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
       try {
-        for (const auto& message : chunk)
-          if (!failure_) Fold(*message);
+        writes_.front().get();
+        overlay_.StoredSealed();
       } catch (...) {
+        // The seal's future carries it to the projector.
         failure_ = std::current_exception();
       }
-      chunk.clear();
-      lock.lock();
-      busy_ = false;
-      if (queue_.empty()) idle_.notify_all();
+      writes_.pop_front();
     }
+  }
+
+  void StartWrite(SealRequest request) {
+    if (failure_) {
+      request.written.set_exception(failure_);
+      return;
+    }
+    std::shared_future<void> previous;
+    if (!writes_.empty()) previous = writes_.back();
+    writes_.push_back(std::async(std::launch::async, [this, previous, &sealed = overlay_.Seal(),
+                                                      outbox = std::exchange(outbox_, {}),
+                                                      stats = std::exchange(stats_, {}),
+                                                      request = std::move(request)]() mutable {
+                        try {
+                          // A share's offsets follow the ones before it.
+                          if (previous.valid()) previous.get();
+                          BatchWrite::Written written;
+                          written.stats = stats;
+                          written.delivered_to = Publish(outbox);
+                          projector_.store_.Commit(sealed, request.offsets);
+                          written.at = std::chrono::steady_clock::now();
+                          request.written.set_value(std::move(written));
+                        } catch (...) {
+                          request.written.set_exception(std::current_exception());
+                          throw;
+                        }
+                      }).share());
+  }
+
+  // Publishes the outbox and waits for Kafka to acknowledge it: once the
+  // offsets are stored, the messages that caused it are never read again.
+  // A crash before the store write folds them again and emits the same
+  // ids, which their receivers drop. Returns where the messages landed.
+  std::map<std::pair<std::string, int32_t>, int64_t> Publish(const std::vector<Outgoing>& outbox) {
+    auto* publisher = projector_.publisher_.get();
+    if (!publisher || outbox.empty()) return {};
+    for (const auto& outgoing : outbox) {
+      if (outgoing.every_partition) {
+        auto& count = partition_counts_[outgoing.topic];
+        if (count == 0) count = publisher->PartitionCount(outgoing.topic);
+        for (int32_t partition = 0; partition < count; ++partition)
+          publisher->PublishToPartition(outgoing.topic, partition, outgoing.key, outgoing.value);
+      } else {
+        publisher->Publish(outgoing.topic, outgoing.key, outgoing.value, outgoing.headers);
+      }
+    }
+    auto result = publisher->Flush();
+    if (result.failed > 0)
+      throw kafka::KafkaError("Kafka did not acknowledge " + std::to_string(result.failed) +
+                              " dead letters or emitted events: " + result.first_error);
+    return std::move(result.delivered_to);
   }
 
   void Fold(const RdKafka::Message& message) {
@@ -256,14 +334,16 @@ class Projector::FoldWorker {
   std::map<std::string, std::array<metrics::Counter*, kDeadLettered + 1>> counters_;
   ProjectorStats stats_;
   std::vector<Outgoing> outbox_;
+  // Partitions of the topics the fold broadcasts to, looked up once.
+  std::map<std::string, int32_t> partition_counts_;
+  // This worker's shares being written, oldest first.
+  std::deque<std::shared_future<void>> writes_;
+  std::exception_ptr failure_;
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::condition_variable idle_;
-  std::deque<Chunk> queue_;
-  bool busy_ = false;
+  std::deque<Work> queue_;
   bool stopping_ = false;
-  std::exception_ptr failure_;
   std::thread thread_;
 };
 
@@ -309,8 +389,9 @@ Projector::Projector(const config::AppConfig& config, store::Store& store,
 }
 
 Projector::~Projector() {
-  // A write still running reads the fold threads' overlays.
-  for (auto& write : writes_) write->done.wait();
+  // Let the writes under way finish: each is a batch's state with its offsets.
+  for (auto& write : writes_)
+    for (auto& share : write->shares) share.wait();
   workers_.clear();
   if (consumer_) consumer_->close();
 }
@@ -343,7 +424,7 @@ void Projector::OnAssign(std::vector<std::pair<std::string, int32_t>> partitions
   ready_targets_known_ = true;
   // Nothing of these partitions is being written: a revocation finished
   // every write before this assignment.
-  if (!unseen.empty()) store_.Commit(std::vector<const fold::Overlay::Writes*>{}, unseen);
+  if (!unseen.empty()) store_.Commit(fold::Overlay::Writes{}, unseen);
   UpdateReadiness();
 }
 
@@ -370,67 +451,21 @@ void Projector::UpdateReadiness() {
 
 void Projector::FlushBatch() {
   if (pending_offsets_.empty()) return;
-  for (size_t i = 0; i < workers_.size(); ++i)
-    if (!staged_[i].empty()) workers_[i]->Enqueue(std::exchange(staged_[i], {}));
-  for (auto& worker : workers_) stats_ += worker->Drain();
-  // The fold threads are idle: the overlays may change layers now.
-  while (!writes_.empty() &&
-         (writes_.size() >= kWritesInFlight ||
-          writes_.front()->done.wait_for(std::chrono::seconds(0)) == std::future_status::ready))
+  while (!writes_.empty() && (writes_.size() >= kWritesInFlight || writes_.front()->Done()))
     FinishOldestWrite();
-
-  bool publishing = false;
-  for (auto& worker : workers_) {
-    auto outbox = worker->TakeOutbox();
-    if (!publisher_) continue;
-    for (auto& outgoing : outbox) {
-      if (outgoing.every_partition) {
-        auto& count = partition_counts_[outgoing.topic];
-        if (count == 0) count = publisher_->PartitionCount(outgoing.topic);
-        for (int32_t partition = 0; partition < count; ++partition)
-          publisher_->PublishToPartition(outgoing.topic, partition, outgoing.key, outgoing.value);
-      } else {
-        publisher_->Publish(outgoing.topic, outgoing.key, outgoing.value, outgoing.headers);
-      }
-      publishing = true;
-    }
-  }
-  std::vector<store::PartitionOffset> offsets;
+  std::vector<std::vector<store::PartitionOffset>> offsets(workers_.size());
   for (const auto& [tp, next] : pending_offsets_)
-    offsets.push_back({StreamOf(tp.first), tp.second, next});
-  std::vector<const fold::Overlay::Writes*> writes;
-  for (auto& worker : workers_) writes.push_back(&worker->overlay().Seal());
-
+    offsets[WorkerOf(tp.second)].push_back({StreamOf(tp.first), tp.second, next});
   auto write = std::make_unique<BatchWrite>();
   write->offsets = std::move(pending_offsets_);
   write->messages = std::exchange(batch_messages_, 0);
   write->started = batch_started_;
-  // The write runs while the fold threads go on with the next batches, which
-  // read its changes from the sealed overlay layers until it is stored.
-  // Writes are applied in batch order: each waits for the one before it.
-  std::shared_future<BatchWrite::Written> previous;
-  if (!writes_.empty()) previous = writes_.back()->done;
-  write->done =
-      std::async(std::launch::async, [this, publishing, previous, writes = std::move(writes),
-                                      offsets = std::move(offsets)] {
-        if (previous.valid()) previous.get();
-        BatchWrite::Written written;
-        // Dead letters and emitted events first: once the offsets are
-        // stored, the messages that caused them are never read again,
-        // so they must already be safe in Kafka. A crash before the
-        // store write folds the batch again and emits the same ids,
-        // which their receivers drop.
-        if (publishing) {
-          auto result = publisher_->Flush();
-          if (result.failed > 0)
-            throw kafka::KafkaError("Kafka did not acknowledge " + std::to_string(result.failed) +
-                                    " dead letters or emitted events: " + result.first_error);
-          written.delivered_to = std::move(result.delivered_to);
-        }
-        store_.Commit(writes, offsets);
-        written.at = std::chrono::steady_clock::now();
-        return written;
-      }).share();
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    // A worker that got nothing of this batch has nothing to write.
+    if (offsets[i].empty()) continue;
+    if (!staged_[i].empty()) workers_[i]->Enqueue(std::exchange(staged_[i], {}));
+    write->shares.push_back(workers_[i]->Seal(std::move(offsets[i])));
+  }
   writes_.push_back(std::move(write));
   pending_offsets_.clear();
 }
@@ -442,9 +477,16 @@ void Projector::FinishWrites() {
 void Projector::FinishOldestWrite() {
   auto write = std::move(writes_.front());
   writes_.pop_front();
-  const auto& written = write->done.get();
-  auto latency = written.at - write->started;
-  for (auto& worker : workers_) worker->overlay().StoredSealed();
+  std::chrono::steady_clock::time_point written_at;
+  std::map<std::pair<std::string, int32_t>, int64_t> delivered_to;
+  for (const auto& share : write->shares) {
+    const auto& written = share.get();
+    stats_ += written.stats;
+    written_at = std::max(written_at, written.at);
+    for (const auto& [tp, offset] : written.delivered_to)
+      delivered_to[tp] = std::max(delivered_to[tp], offset);
+  }
+  auto latency = written_at - write->started;
   std::vector<RdKafka::TopicPartition*> commits;
   for (const auto& [tp, next] : write->offsets) {
     positions_[tp] = next;
@@ -452,7 +494,7 @@ void Projector::FinishOldestWrite() {
   }
   // A partition that received a dead letter or an emitted event is not at
   // its end any more, unless the consumer already read past it.
-  for (const auto& [tp, offset] : written.delivered_to) {
+  for (const auto& [tp, offset] : delivered_to) {
     int64_t& published = published_up_to_[tp];
     published = std::max(published, offset);
     if (ConsumedUpTo(tp) <= offset) at_end_.erase(tp);
@@ -521,7 +563,7 @@ void Projector::Dispatch(std::unique_ptr<RdKafka::Message> message) {
   constexpr size_t kChunkMessages = 256;
   ++stats_.messages;
   pending_offsets_[{message->topic_name(), message->partition()}] = message->offset() + 1;
-  const size_t index = static_cast<size_t>(message->partition()) % workers_.size();
+  const size_t index = WorkerOf(message->partition());
   auto& chunk = staged_[index];
   chunk.push_back(std::move(message));
   if (chunk.size() >= kChunkMessages) workers_[index]->Enqueue(std::exchange(chunk, {}));

@@ -57,10 +57,10 @@ struct ProjectorStats {
 };
 
 // The projection: consumes the event topics as a member of a consumer group
-// and folds them into its own RocksDB. Each batch's state changes and the
-// next offsets go into one WriteBatch; on assignment the consumer seeks to
-// the stored offsets, so a crash at any instant neither loses an event nor
-// folds one twice.
+// and folds them into its own RocksDB. The changes a batch made to a
+// partition's shard and the partition's next offset go into one WriteBatch;
+// on assignment the consumer seeks to the stored offsets, so a crash at any
+// instant neither loses an event nor folds one twice.
 //
 // project.fold_threads threads fold in parallel. Shards are disjoint, so each
 // thread takes whole partitions (always the same ones) and folds them in
@@ -126,6 +126,9 @@ class Projector {
   // Hands the message to the thread that folds its partition.
   void Dispatch(std::unique_ptr<RdKafka::Message> message);
   void FinishOldestWrite();
+  size_t WorkerOf(int32_t partition) const {
+    return static_cast<size_t>(partition) % workers_.size();
+  }
   // The next offset of the partition after what the consumer handed over.
   int64_t ConsumedUpTo(const std::pair<std::string, int32_t>& tp) const;
   void ReportLag();
@@ -164,27 +167,33 @@ class Projector {
   bool ready_targets_known_ = false;
   // Next offset folded into the store, per assigned partition.
   std::map<std::pair<std::string, int32_t>, int64_t> positions_;
-  // Dead letters and the events the fold emits for other shards; used by
-  // one batch at a time (published between batches, flushed by the write).
-  // None in a replay.
+  // Dead letters and the events the fold emits for other shards, published
+  // by the fold threads' writes (librdkafka's producer is thread-safe). None
+  // in a replay.
   std::unique_ptr<kafka::Publisher> publisher_;
-  // Partitions of the topics the fold broadcasts to, looked up once.
-  std::map<std::string, int32_t> partition_counts_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::vector<std::unique_ptr<FoldWorker>> workers_;
   // Messages for each worker not handed over yet.
   std::vector<std::vector<std::unique_ptr<RdKafka::Message>>> staged_;
-  // The batch being written while the next one is folded.
+  // A batch being written while the next one is folded: each fold thread
+  // writes its share (its partitions' changes and offsets) by itself.
   struct BatchWrite {
     std::map<std::pair<std::string, int32_t>, int64_t> offsets;
     size_t messages = 0;
     std::chrono::steady_clock::time_point started;
     struct Written {
       std::chrono::steady_clock::time_point at;
-      // Where the batch's dead letters and emitted events landed.
+      // Where the share's dead letters and emitted events landed.
       std::map<std::pair<std::string, int32_t>, int64_t> delivered_to;
+      // What the fold thread did in the share.
+      ProjectorStats stats;
     };
-    std::shared_future<Written> done;
+    std::vector<std::shared_future<Written>> shares;
+    bool Done() const {
+      for (const auto& share : shares)
+        if (share.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return false;
+      return true;
+    }
   };
   // Batches being written, oldest first. Up to kWritesInFlight, so the fold
   // threads rarely wait for RocksDB.

@@ -396,7 +396,7 @@ int main(int argc, char** argv) {
                  "Accord YAML configuration (kafka.properties, project.batch_*)")
       ->check(CLI::ExistingFile);
   app.add_option("--batch-max-messages", options.batch_max_messages,
-                 "Batch size of both phases (default: project.batch_max_messages, 5000)")
+                 "Batch size of both phases (default: project.batch_max_messages, 10000)")
       ->check(CLI::PositiveNumber);
   app.add_option("--batch-max-ms", options.batch_max_ms,
                  "Batch time window of both phases (default: project.batch_max_ms, 200)")

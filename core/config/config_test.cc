@@ -51,7 +51,7 @@ TEST_F(ConfigTest, DefaultsWithoutFileOrEnvironment) {
   EXPECT_EQ(config.kafka.bootstrap_servers, "127.0.0.1:9092");
   EXPECT_EQ(config.kafka.topic_prefix, "accord");
   EXPECT_EQ(config.store.path, "var/state");
-  EXPECT_EQ(config.project.batch_max_messages, 5000);
+  EXPECT_EQ(config.project.batch_max_messages, 10000);
   EXPECT_EQ(config.log_level, "info");
 }
 

@@ -23,7 +23,7 @@ namespace accord::fold {
 // It also keeps the newest values it read or recorded of the tables the fold
 // reads by key (customers, identity, deals, campaigns, statistics, funnel,
 // claims), so hot customers are found in one lookup rather than in every
-// layer or the store. Only this overlay's owner writes the store, so the
+// layer or the store. Only this overlay's owner writes its shards, so the
 // copies stay exact. Event ids and timeline entries are written for good and
 // hardly read again: they are not kept.
 class Overlay : public StateReader {

@@ -66,5 +66,17 @@ TEST(OverlayTest, CachedCopiesAreDroppedWhenOverBudgetAndReadAgain) {
   EXPECT_EQ(overlay.Get(Table::kCustomers, "c1"), "changed");
 }
 
+TEST(OverlayTest, ValuesBeingWrittenOutliveTheDroppedCopies) {
+  MemoryState base;
+  base.Set(Table::kCustomers, "c1", "stored");
+  Overlay overlay(base, /*cache_bytes=*/200);
+  Put(overlay, Table::kCustomers, "c1", std::string(100, 'a'));
+  overlay.Seal();
+  // Over the budget: every copy is dropped, c1's newest value with them.
+  Put(overlay, Table::kCustomers, "c2", std::string(100, 'b'));
+  EXPECT_EQ(overlay.Get(Table::kCustomers, "c1"), std::string(100, 'a'));
+  EXPECT_EQ(overlay.Get(Table::kCustomers, "c2"), std::string(100, 'b'));
+}
+
 }  // namespace
 }  // namespace accord::fold

@@ -163,7 +163,7 @@ class Projector::FoldWorker {
     }
   }
 
-  // Stored layers become cached copies, oldest first.
+  // Drops the overlay's layers whose writes are stored, oldest first.
   void TakeFinishedWrites() {
     while (!failure_ && !writes_.empty() &&
            writes_.front().wait_for(std::chrono::seconds(0)) == std::future_status::ready) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/feedback/score.h"
+#include "core/feedback/testing/feedback_testing.h"
 #include "core/fold/codec.h"
 #include "core/fold/fold.h"
 #include "core/fold/testing/fold_testing.h"
@@ -13,6 +14,7 @@ namespace {
 
 using namespace fold::test_support;
 using state::v1::CampaignEffect;
+using test_support::FoldAsFeedbackService;
 
 constexpr int64_t kDay = 86'400'000;
 
@@ -22,15 +24,9 @@ constexpr int64_t kDay = 86'400'000;
 class AttributionTest : public ::testing::Test {
  protected:
   void Fold(const v1::Event& event) {
-    auto projected = fold::Apply(state_, event);
-    state_.Write(projected.changes);
-    if (!FollowsUp(projected, event)) return;
-    auto outcome = ApplyFeedback(state_, event, projected.customer_id, rules_);
-    state_.Write(outcome.changes);
-    for (const auto& emitted : outcome.emitted) {
-      EXPECT_EQ(events::ValidateEvent(emitted), "") << emitted.ShortDebugString();
+    auto outcome = FoldAsFeedbackService(state_, event, rules_);
+    for (const auto& emitted : outcome.emitted)
       if (emitted.has_campaign_effectiveness()) announced_.push_back(emitted);
-    }
     for (const auto& internal : outcome.internal) {
       EXPECT_EQ(events::ValidateEvent(internal), "") << internal.ShortDebugString();
       credits_.push_back(internal);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/feedback/emit.h"
+#include "core/feedback/testing/feedback_testing.h"
 #include "core/fold/fold.h"
 #include "core/fold/testing/fold_testing.h"
 
@@ -12,6 +13,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using namespace fold::test_support;
+using test_support::FoldAsFeedbackService;
 
 constexpr int64_t kDay = 86'400'000;
 constexpr int64_t kHour = 3'600'000;
@@ -20,16 +22,9 @@ class ReactivationTest : public ::testing::Test {
  protected:
   // Folds as the feedback service does; returns the candidates announced.
   std::vector<v1::Event> Fold(const v1::Event& event) {
-    auto projected = fold::Apply(state_, event);
-    state_.Write(projected.changes);
-    if (!FollowsUp(projected, event)) return {};
-    auto outcome = ApplyFeedback(state_, event, projected.customer_id, rules_);
-    state_.Write(outcome.changes);
     std::vector<v1::Event> candidates;
-    for (const auto& emitted : outcome.emitted) {
-      EXPECT_EQ(events::ValidateEvent(emitted), "") << emitted.ShortDebugString();
+    for (const auto& emitted : FoldAsFeedbackService(state_, event, rules_).emitted)
       if (emitted.has_reactivation_candidate()) candidates.push_back(emitted);
-    }
     return candidates;
   }
   std::vector<v1::Event> Tick(int64_t at_ms) { return Fold(MakeTick(0, at_ms)); }

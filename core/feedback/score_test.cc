@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "core/feedback/testing/feedback_testing.h"
 #include "core/fold/fold.h"
 #include "core/fold/testing/fold_testing.h"
 
@@ -14,6 +15,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using namespace fold::test_support;
+using test_support::FoldAsFeedbackService;
 
 constexpr int64_t kDay = 86'400'000;
 
@@ -43,16 +45,9 @@ class ScoreTest : public ::testing::Test {
         .min_score = 40, .min_fit = 10, .min_engagement = 20, .engagement_window_ms = 30 * kDay};
   }
 
-  // Folds the event as the feedback service does: the projection's fold
-  // first, then the score on the customer it resolved.
   std::vector<v1::Event> Fold(const v1::Event& event) {
-    auto projected = fold::Apply(state_, event);
-    state_.Write(projected.changes);
-    if (!FollowsUp(projected, event)) return {};
-    auto outcome = ApplyFeedback(state_, event, projected.customer_id, rules_);
-    state_.Write(outcome.changes);
+    auto outcome = FoldAsFeedbackService(state_, event, rules_);
     for (const auto& emitted : outcome.emitted) {
-      EXPECT_EQ(events::ValidateEvent(emitted), "") << emitted.ShortDebugString();
       EXPECT_EQ(emitted.causation_id(), event.event_id());
       ids_.push_back(emitted.event_id());
     }

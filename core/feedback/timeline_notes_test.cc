@@ -6,6 +6,7 @@
 
 #include "core/feedback/emit.h"
 #include "core/feedback/score.h"
+#include "core/feedback/testing/feedback_testing.h"
 #include "core/fold/codec.h"
 #include "core/fold/fold.h"
 #include "core/fold/testing/fold_testing.h"
@@ -15,6 +16,7 @@ namespace {
 
 using namespace fold::test_support;
 using state::v1::TimelineEntry;
+using test_support::FoldAsFeedbackService;
 
 constexpr int64_t kDay = 86'400'000;
 
@@ -29,14 +31,8 @@ class TimelineNotesTest : public ::testing::Test {
         .min_score = 40, .min_fit = 10, .min_engagement = 20, .engagement_window_ms = 30 * kDay};
   }
 
-  // As the feedback service folds: the projection's fold, then the follow-up.
   std::vector<v1::Event> Fold(const v1::Event& event) {
-    auto projected = fold::Apply(state_, event);
-    state_.Write(projected.changes);
-    if (!FollowsUp(projected, event)) return {};
-    auto outcome = ApplyFeedback(state_, event, projected.customer_id, rules_);
-    state_.Write(outcome.changes);
-    return outcome.emitted;
+    return FoldAsFeedbackService(state_, event, rules_).emitted;
   }
 
   std::string Anna() const {

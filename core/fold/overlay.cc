@@ -18,20 +18,17 @@ std::optional<std::string> Overlay::Get(Table table, std::string_view key) const
   const HashedKey hashed{key, KeyHash{}(key)};
   if (Cached(table))
     if (auto it = cache_[index].find(hashed); it != cache_[index].end()) return it->second;
-  std::optional<std::string> value;
-  if (auto it = pending_[index].find(hashed); it != pending_[index].end()) {
-    value = it->second;
-  } else {
-    auto layer = sealed_.rbegin();
-    for (; layer != sealed_.rend(); ++layer)
-      if (auto it = (*layer)[index].find(hashed); it != (*layer)[index].end()) {
-        value = it->second;
-        break;
-      }
-    if (layer == sealed_.rend()) value = base_.Get(table, key);
-  }
+  const auto* unstored = Unstored(index, hashed);
+  auto value = unstored ? *unstored : base_.Get(table, key);
   if (Cached(table)) Keep(index, key, value);
   return value;
+}
+
+const std::optional<std::string>* Overlay::Unstored(int table, const HashedKey& key) const {
+  if (auto it = pending_[table].find(key); it != pending_[table].end()) return &it->second;
+  for (auto layer = sealed_.rbegin(); layer != sealed_.rend(); ++layer)
+    if (auto it = (*layer)[table].find(key); it != (*layer)[table].end()) return &it->second;
+  return nullptr;
 }
 
 void Overlay::MakeRoom(size_t bytes) const {

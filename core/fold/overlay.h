@@ -70,6 +70,8 @@ class Overlay : public StateReader {
 
  private:
   static bool Cached(Table table) { return table != Table::kEvents && table != Table::kTimeline; }
+  // The newest value of the key in the pending or sealed writes, if any.
+  const std::optional<std::string>* Unstored(int table, const HashedKey& key) const;
   // Drops every cached copy when `bytes` more would exceed the budget.
   void MakeRoom(size_t bytes) const;
   void Keep(int table, std::string_view key, const std::optional<std::string>& value) const;

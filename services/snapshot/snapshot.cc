@@ -1,6 +1,7 @@
 #include "services/snapshot/snapshot.h"
 
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 namespace accord::snapshot {
@@ -37,7 +38,10 @@ api::Response AnswerSnapshotRequest(store::Store& store, const std::string& body
   return JsonAnswer(201, {{"snapshot", dir}});
 }
 
-SnapshotInfo Inspect(const std::string& dir) {
+namespace {
+
+// Opens a snapshot read-only, refusing what cannot be continued.
+std::unique_ptr<store::Store> OpenSnapshot(const std::string& dir) {
   std::unique_ptr<store::Store> snapshot;
   try {
     snapshot = store::Store::Open(dir, store::Store::Mode::kReadOnly);
@@ -48,11 +52,19 @@ SnapshotInfo Inspect(const std::string& dir) {
     throw store::StoreError(dir + " is a replay up to what occurred by " + *until +
                             ", not a snapshot: it lacks later events wherever they stand in the "
                             "log, so it cannot be continued");
+  return snapshot;
+}
+
+}  // namespace
+
+SnapshotInfo Inspect(const std::string& dir) {
+  auto snapshot = OpenSnapshot(dir);
   return {snapshot->AllOffsets(), snapshot->StateHash()};
 }
 
 void Restore(const std::string& snapshot, const std::string& db) {
-  Inspect(snapshot);
+  // Checked, not hashed: a hash would read the whole state for nothing.
+  OpenSnapshot(snapshot);
   store::RequireFreshDirectory(db, "--db");
   namespace fs = std::filesystem;
   std::error_code ec;

@@ -8,7 +8,7 @@
 
 #include "connectors/sink/body.h"
 #include "connectors/sink/runner.h"
-#include "services/api/server_thread.h"
+#include "core/http/server.h"
 
 namespace accord::connectors::sink {
 namespace {
@@ -51,8 +51,8 @@ void Run(const config::AppConfig& config, const std::string& kind, Target& targe
   run.render = std::move(render);
   run.with_events_topic = with_events_topic;
   metrics::Registry registry;
-  api::ServerThread serving;
-  serving.StartHealthAndMetrics(options.http_listen, registry, "sink health and metrics");
+  http::HealthServer serving("sink", "sink health and metrics", config.http, registry);
+  serving.Start(options.http_listen);
   spdlog::info("delivering feedback events as group {}, ledger {}", run.group_id, run.ledger);
   auto stats = RunSink(config, target, run, &registry);
   std::cout << "delivered " << stats.delivered << " feedback events, duplicates skipped "

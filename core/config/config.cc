@@ -54,6 +54,31 @@ int ParseInt(const std::string& text, const std::string& where, const std::strin
   }
 }
 
+http::Access AccessNamed(const std::string& text, const std::string& where) {
+  auto access = http::ParseAccess(text);
+  if (!access)
+    throw ConfigError(where + ": \"" + text + "\" is not a role (open, aggregate, read, admin)");
+  return *access;
+}
+
+void AddPrincipal(http::ServerOptions& http, const std::string& name, const std::string& role,
+                  const std::string& where) {
+  const bool good_name =
+      !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+      });
+  if (!good_name) throw ConfigError(where + ": a principal's name is 1 to 64 of a-z, 0-9, - and _");
+  auto access = AccessNamed(role, where);
+  if (access == http::Access::kOpen)
+    throw ConfigError(where + ": a token's role is aggregate, read or admin");
+  for (auto& principal : http.principals)
+    if (principal.name == name) {
+      principal.role = access;
+      return;
+    }
+  http.principals.push_back({name, access, ""});
+}
+
 class FileReader {
  public:
   FileReader(AppConfig& config, std::string path) : config_(config), path_(std::move(path)) {}
@@ -210,6 +235,8 @@ class FileReader {
             Unknown(section, name + "." + kind);
           }
         });
+      } else if (name == "http") {
+        ReadHttp(body);
       } else if (name == "webhook") {
         ForEach(body, name, [&](const std::string& key, const YAML::Node& value) {
           auto& webhook = config_.webhook;
@@ -255,6 +282,61 @@ class FileReader {
   [[noreturn]] void Unknown(const YAML::Node& node, const std::string& key) const {
     throw ConfigError(Where(path_, node) + ": unknown key " + key +
                       " (see docs/configuration.md for the keys Accord reads)");
+  }
+
+  void ReadHttp(const YAML::Node& node) {
+    auto& http = config_.http;
+    auto& limits = http.limits;
+    ForEach(node, "http", [&](const std::string& key, const YAML::Node& value) {
+      const std::string name = "http." + key;
+      if (key == "max_body_bytes")
+        limits.max_body_bytes = Int(value, name, 1);
+      else if (key == "max_header_bytes")
+        limits.max_header_bytes = Int(value, name, 1024, 1 << 20);
+      else if (key == "max_header_fields")
+        limits.max_header_fields = Int(value, name, 8, 10000);
+      else if (key == "header_timeout_ms")
+        limits.header_timeout_ms = Int(value, name, 100);
+      else if (key == "body_timeout_ms")
+        limits.body_timeout_ms = Int(value, name, 100);
+      else if (key == "write_timeout_ms")
+        limits.write_timeout_ms = Int(value, name, 100);
+      else if (key == "max_connections")
+        limits.max_connections = Int(value, name, 1, 100000);
+      else if (key == "workers")
+        limits.workers = Int(value, name, 1, 256);
+      else if (key == "tls_cert_file")
+        http.tls_cert_file = Scalar(value, key);
+      else if (key == "tls_key_file")
+        http.tls_key_file = Scalar(value, key);
+      else if (key == "allowed_hosts")
+        http.allowed_hosts = List(value, name);
+      else if (key == "allowed_origins")
+        http.allowed_origins = List(value, name);
+      else if (key == "metrics_access")
+        http.metrics_access = AccessNamed(Scalar(value, key), Where(path_, value) + ": " + name);
+      else if (key == "access_log")
+        http.access_log = Scalar(value, key);
+      else if (key == "tokens")
+        ForEach(value, name, [&](const std::string& principal, const YAML::Node& role) {
+          AddPrincipal(http, principal, Scalar(role, principal),
+                       Where(path_, role) + ": " + name + "." + principal);
+        });
+      else if (key == "token" || key.starts_with("token_"))
+        throw ConfigError(Where(path_, value) + ": " + name +
+                          ": tokens are secrets: name the principals and their roles in "
+                          "http.tokens, give each token in ACCORD_HTTP_TOKEN_<NAME> or "
+                          "ACCORD_HTTP_TOKEN_<NAME>_FILE");
+      else
+        Unknown(value, name);
+    });
+  }
+
+  std::vector<std::string> List(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsSequence()) throw ConfigError(Where(path_, node) + ": " + key + " must be a list");
+    std::vector<std::string> out;
+    for (const auto& item : node) out.push_back(Scalar(item, key));
+    return out;
   }
 
   void ReadFieldRules(const YAML::Node& node) {
@@ -532,6 +614,58 @@ class FileReader {
   std::string path_;
 };
 
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+// ACCORD_HTTP_TOKENS=ops:admin,dashboard:aggregate names principals (adding
+// to http.tokens); each one's token comes from ACCORD_HTTP_TOKEN_<NAME> or
+// the file ACCORD_HTTP_TOKEN_<NAME>_FILE names (NAME upper-cased, - as _).
+void ApplyHttpTokens(http::ServerOptions& http, const Environment& env) {
+  if (auto it = env.find("ACCORD_HTTP_TOKENS"); it != env.end())
+    for (const auto& entry : SplitList(it->second)) {
+      const auto colon = entry.find(':');
+      if (colon == std::string::npos)
+        throw ConfigError("environment ACCORD_HTTP_TOKENS: \"" + entry +
+                          "\" is not name:role (e.g. ops:admin)");
+      AddPrincipal(http, entry.substr(0, colon), entry.substr(colon + 1),
+                   "environment ACCORD_HTTP_TOKENS");
+    }
+  for (auto& principal : http.principals) {
+    std::string variable = "ACCORD_HTTP_TOKEN_";
+    for (char c : principal.name)
+      variable += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    auto direct = env.find(variable);
+    auto file = env.find(variable + "_FILE");
+    if (direct != env.end() && file != env.end())
+      throw ConfigError("http.tokens." + principal.name + ": set " + variable + " or " + variable +
+                        "_FILE, not both");
+    if (direct != env.end())
+      principal.token = direct->second;
+    else if (file != env.end())
+      principal.token = ReadSecretFile(file->second, variable);
+    else
+      throw ConfigError("http.tokens." + principal.name + ": no token: set " + variable + " or " +
+                        variable + "_FILE (a file holding it)");
+    if (principal.token.size() < 16)
+      throw ConfigError("http.tokens." + principal.name +
+                        ": the token is shorter than 16 characters, which can be guessed; use "
+                        "e.g. openssl rand -hex 32");
+  }
+  for (size_t i = 0; i < http.principals.size(); ++i)
+    for (size_t j = i + 1; j < http.principals.size(); ++j)
+      if (http.principals[i].token == http.principals[j].token)
+        throw ConfigError("http.tokens: " + http.principals[i].name + " and " +
+                          http.principals[j].name + " have the same token");
+}
+
 void ApplyEnvironment(AppConfig& config, const Environment& env) {
   auto text = [&](const char* name, std::string& target) {
     if (auto it = env.find(name); it != env.end()) target = it->second;
@@ -567,6 +701,30 @@ void ApplyEnvironment(AppConfig& config, const Environment& env) {
   number("ACCORD_WEBHOOK_MAX_BODY_BYTES", config.webhook.max_body_bytes, 1);
   number("ACCORD_WEBHOOK_PUBLISH_TIMEOUT_MS", config.webhook.publish_timeout_ms, 1);
   text("ACCORD_WEBHOOK_TRANSACTIONAL_ID", config.webhook.transactional_id);
+  auto& http = config.http;
+  auto size = [&](const char* name, size_t& target, int min) {
+    int value = static_cast<int>(std::min<size_t>(target, 1'000'000'000));
+    number(name, value, min);
+    target = static_cast<size_t>(value);
+  };
+  size("ACCORD_HTTP_MAX_BODY_BYTES", http.limits.max_body_bytes, 1);
+  size("ACCORD_HTTP_MAX_HEADER_BYTES", http.limits.max_header_bytes, 1024);
+  size("ACCORD_HTTP_MAX_HEADER_FIELDS", http.limits.max_header_fields, 8);
+  number("ACCORD_HTTP_HEADER_TIMEOUT_MS", http.limits.header_timeout_ms, 100);
+  number("ACCORD_HTTP_BODY_TIMEOUT_MS", http.limits.body_timeout_ms, 100);
+  number("ACCORD_HTTP_WRITE_TIMEOUT_MS", http.limits.write_timeout_ms, 100);
+  number("ACCORD_HTTP_MAX_CONNECTIONS", http.limits.max_connections, 1);
+  number("ACCORD_HTTP_WORKERS", http.limits.workers, 1);
+  text("ACCORD_HTTP_TLS_CERT_FILE", http.tls_cert_file);
+  text("ACCORD_HTTP_TLS_KEY_FILE", http.tls_key_file);
+  text("ACCORD_HTTP_ACCESS_LOG", http.access_log);
+  if (auto it = env.find("ACCORD_HTTP_ALLOWED_HOSTS"); it != env.end())
+    http.allowed_hosts = SplitList(it->second);
+  if (auto it = env.find("ACCORD_HTTP_ALLOWED_ORIGINS"); it != env.end())
+    http.allowed_origins = SplitList(it->second);
+  if (auto it = env.find("ACCORD_HTTP_METRICS_ACCESS"); it != env.end())
+    http.metrics_access = AccessNamed(it->second, "environment ACCORD_HTTP_METRICS_ACCESS");
+  ApplyHttpTokens(http, env);
 }
 
 // ACCORD_KAFKA_PROPERTY_SASL_PASSWORD=x sets librdkafka's sasl.password.

@@ -6,6 +6,7 @@
 
 #include "core/feedback/rules.h"
 #include "core/fold/rules.h"
+#include "core/http/options.h"
 
 namespace accord::config {
 
@@ -113,6 +114,10 @@ struct SinkConfig {
 
 struct AppConfig {
   KafkaConfig kafka;
+  // Limits, TLS, allowed hosts and origins, tokens and roles of every HTTP
+  // listener (docs/security.md). Token values come from
+  // ACCORD_HTTP_TOKEN_<NAME> or the file ACCORD_HTTP_TOKEN_<NAME>_FILE names.
+  http::ServerOptions http;
   StoreConfig store;
   ProjectConfig project;
   FoldConfig fold;

@@ -7,7 +7,7 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config make
   libabsl-dev librdkafka-dev librocksdb-dev libprotobuf-dev protobuf-compiler
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libssl-dev
-  libcpp-httplib-dev libjemalloc-dev
+  libcpp-httplib-dev libboost-dev libjemalloc-dev
   libgtest-dev libgmock-dev
   clang clang-format libclang-rt-14-dev
   maven openjdk-17-jdk-headless

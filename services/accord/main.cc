@@ -1,6 +1,7 @@
 // `accord`: one command line for every Accord service and tool.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <iostream>
 
@@ -19,6 +20,10 @@
 #include "services/snapshot/snapshot_command.h"
 
 int main(int argc, char** argv) {
+  // Everything Accord writes (state, snapshots, reject and sink files, the
+  // access log) may hold personal data: readable by its owner only, whoever
+  // asked for it to be written (docs/security.md).
+  umask(0077);
   spdlog::set_default_logger(spdlog::stderr_color_mt("accord"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 

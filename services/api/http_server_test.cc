@@ -6,7 +6,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/config/config.h"
 #include "services/api/testing/state_builder.h"
 
 namespace accord::api {
@@ -15,32 +14,6 @@ namespace {
 using namespace accord::api::testing;
 using ::testing::HasSubstr;
 using Json = nlohmann::json;
-
-TEST(ParseListenAddress, AcceptsHostAndPort) {
-  auto address = ParseListenAddress("127.0.0.1:8080");
-  EXPECT_EQ(address.host, "127.0.0.1");
-  EXPECT_EQ(address.port, 8080);
-  address = ParseListenAddress("[::1]:9000");
-  EXPECT_EQ(address.host, "::1");
-  EXPECT_EQ(address.port, 9000);
-  address = ParseListenAddress(":8080");
-  EXPECT_EQ(address.host, "0.0.0.0");
-  address = ParseListenAddress("localhost:0");
-  EXPECT_EQ(address.host, "localhost");
-  EXPECT_EQ(address.port, 0);
-}
-
-TEST(ParseListenAddress, RefusesWhatIsNotHostAndPort) {
-  for (const char* bad : {"8080", "127.0.0.1", "127.0.0.1:", "127.0.0.1:http", "host:65536",
-                          "host:-1", "::1:8080", "[::1:8080", "host:123456"}) {
-    try {
-      ParseListenAddress(bad);
-      ADD_FAILURE() << "accepted " << bad;
-    } catch (const config::ConfigError& e) {
-      EXPECT_THAT(e.what(), HasSubstr(std::string("\"") + bad + "\"")) << bad;
-    }
-  }
-}
 
 class HttpServerTest : public ::testing::Test {
  protected:
@@ -52,7 +25,19 @@ class HttpServerTest : public ::testing::Test {
         "events", 1,
         {Contact({.record = "m2", .email = "bernd@firma.de", .stage = v1::LIFECYCLE_STAGE_MQL})});
     registry_.GetCounter("accord_test_requests_total", "A test counter").Add(7);
+    options_.principals = {{"dashboard", http::Access::kAggregate, kAggregateToken},
+                           {"auditor", http::Access::kRead, kReadToken}};
   }
+
+  httplib::Client Client(int port, const char* token) {
+    httplib::Client client("127.0.0.1", port);
+    if (token) client.set_bearer_token_auth(token);
+    return client;
+  }
+
+  static constexpr char kAggregateToken[] = "aggregate-token-0123456789";
+  static constexpr char kReadToken[] = "read-token-0123456789";
+  http::ServerOptions options_;
 
   TempDir dir_;
   StateBuilder builder_{dir_.Sub("state")};
@@ -62,10 +47,10 @@ class HttpServerTest : public ::testing::Test {
 
 TEST_F(HttpServerTest, ServesRealRequests) {
   HttpServer server(
-      builder_.store(), [this] { return ready_.load(); }, registry_);
+      builder_.store(), [this] { return ready_.load(); }, registry_, options_);
   server.Start("127.0.0.1", 0);
   ASSERT_GT(server.port(), 0);
-  httplib::Client client("127.0.0.1", server.port());
+  auto client = Client(server.port(), kReadToken);
 
   auto health = client.Get("/healthz");
   ASSERT_TRUE(health) << httplib::to_string(health.error());
@@ -111,6 +96,20 @@ TEST_F(HttpServerTest, ServesRealRequests) {
   EXPECT_EQ(head->status, 200);
   EXPECT_TRUE(head->body.empty());
 
+  auto anonymous = Client(server.port(), nullptr);
+  EXPECT_EQ(anonymous.Get("/healthz")->status, 200);
+  EXPECT_EQ(anonymous.Get("/v1/funnel")->status, 401);
+  EXPECT_EQ(anonymous.Get("/v1/customers?email=anna%40firma.de")->status, 401);
+  EXPECT_EQ(anonymous.Get("/metrics")->status, 200) << "http.metrics_access is open by default";
+  auto dashboard = Client(server.port(), kAggregateToken);
+  EXPECT_EQ(dashboard.Get("/v1/funnel")->status, 200);
+  EXPECT_EQ(dashboard.Get("/v1/customers?email=anna%40firma.de")->status, 403);
+  EXPECT_EQ(dashboard.Get("/v1/reactivation")->status, 403);
+  // Without AcceptSnapshots there is nothing to POST to.
+  EXPECT_EQ(
+      Client(server.port(), kReadToken).Post("/v1/snapshots", "{}", "application/json")->status,
+      405);
+
   auto post = client.Post("/v1/funnel", "{}", "application/json");
   ASSERT_TRUE(post);
   EXPECT_EQ(post->status, 405);
@@ -123,12 +122,57 @@ TEST_F(HttpServerTest, ServesRealRequests) {
   server.Stop();  // twice is harmless
 }
 
+TEST_F(HttpServerTest, RefusesToStartWithoutTokensUnlessInsecureOnLoopback) {
+  HttpServer unprotected(
+      builder_.store(), [] { return true; }, registry_, http::ServerOptions{});
+  try {
+    unprotected.Start("127.0.0.1", 0);
+    FAIL() << "served without credentials";
+  } catch (const std::runtime_error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("--insecure-no-auth"));
+  }
+  http::ServerOptions insecure;
+  insecure.insecure_no_auth = true;
+  HttpServer open(
+      builder_.store(), [] { return true; }, registry_, insecure);
+  open.Start("127.0.0.1", 0);
+  EXPECT_EQ(Client(open.port(), nullptr).Get("/v1/customers?email=anna%40firma.de")->status, 200);
+}
+
+TEST_F(HttpServerTest, SnapshotsNeedTheAdminRoleAndJson) {
+  options_.principals.push_back({"ops", http::Access::kAdmin, "admin-token-0123456789"});
+  HttpServer server(
+      builder_.store(), [] { return true; }, registry_, options_);
+  std::vector<std::string> taken;
+  server.AcceptSnapshots([&taken](const std::string& body) {
+    taken.push_back(body);
+    return Response{201, "application/json", "{}", {}};
+  });
+  server.Start("127.0.0.1", 0);
+  EXPECT_EQ(Client(server.port(), nullptr).Post("/v1/snapshots", "{}", "application/json")->status,
+            401);
+  EXPECT_EQ(
+      Client(server.port(), kReadToken).Post("/v1/snapshots", "{}", "application/json")->status,
+      403);
+  auto admin = Client(server.port(), "admin-token-0123456789");
+  EXPECT_EQ(admin.Post("/v1/snapshots", R"({"path":"/tmp/x"})", "text/plain")->status, 415);
+  EXPECT_EQ(admin
+                .Post("/v1/snapshots", {{"Origin", "https://evil.example"}}, R"({"path":"/tmp/x"})",
+                      "application/json")
+                ->status,
+            403);
+  EXPECT_EQ(admin.Get("/v1/snapshots")->status, 405);
+  EXPECT_TRUE(taken.empty());
+  EXPECT_EQ(admin.Post("/v1/snapshots", R"({"path":"/tmp/x"})", "application/json")->status, 201);
+  EXPECT_EQ(taken, std::vector<std::string>{R"({"path":"/tmp/x"})"});
+}
+
 TEST_F(HttpServerTest, APortInUseFailsNamingTheAddress) {
   HttpServer first(
-      builder_.store(), [] { return true; }, registry_);
+      builder_.store(), [] { return true; }, registry_, options_);
   first.Start("127.0.0.1", 0);
   HttpServer second(
-      builder_.store(), [] { return true; }, registry_);
+      builder_.store(), [] { return true; }, registry_, options_);
   try {
     second.Start("127.0.0.1", first.port());
     FAIL() << "a second server bound port " << first.port();
@@ -146,7 +190,7 @@ TEST_F(HttpServerTest, APortInUseFailsNamingTheAddress) {
 TEST_F(HttpServerTest, StopRightAfterStartReturns) {
   for (int i = 0; i < 20; ++i) {
     HttpServer server(
-        builder_.store(), [] { return true; }, registry_);
+        builder_.store(), [] { return true; }, registry_, options_);
     server.Start("127.0.0.1", 0);
     server.Stop();
   }

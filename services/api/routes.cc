@@ -36,8 +36,10 @@ constexpr std::string_view kScoreSuffix = "/score";
 Response JsonResponse(int status, const Json& body) {
   // Stored values are whatever the sources sent; bytes that are not UTF-8
   // are replaced rather than failing the whole answer.
-  return {status, "application/json",
-          body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"};
+  return {status,
+          "application/json",
+          body.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+          {}};
 }
 
 Response ErrorResponse(int status, std::string_view message) {
@@ -125,14 +127,12 @@ Routes::Routes(const store::Store& store, std::function<bool()> ready,
                const metrics::Registry& registry)
     : store_(store), ready_(std::move(ready)), registry_(registry) {}
 
-Response Routes::MethodNotAllowed(std::string_view method) {
-  return ErrorResponse(405, "method " + std::string(method) +
-                                " not allowed; the API is read-only "
-                                "(GET)");
-}
-
-Response Routes::Error(int status, std::string_view message) {
-  return ErrorResponse(status, message);
+Routes::Kind Routes::Classify(std::string_view path) {
+  if (path == "/healthz" || path == "/readyz") return {http::Access::kOpen, true};
+  if (path == "/metrics") return {http::Access::kAggregate, false};
+  const bool personal = path.starts_with(kCustomers) || path.starts_with(kDeals) ||
+                        path.starts_with(kAccounts) || path == kReactivation;
+  return {personal ? http::Access::kRead : http::Access::kAggregate, false};
 }
 
 Response Routes::Get(std::string_view path, const Params& params) const {
@@ -153,7 +153,7 @@ Response Routes::Dispatch(std::string_view path, const Params& params) const {
     return ready_ && ready_() ? JsonResponse(200, Json{{"status", "ready"}})
                               : JsonResponse(503, Json{{"status", "catching up"}});
   }
-  if (path == "/metrics") return {200, "text/plain; version=0.0.4", registry_.RenderText()};
+  if (path == "/metrics") return {200, "text/plain; version=0.0.4", registry_.RenderText(), {}};
   if (path == "/v1/funnel") return Funnel(params);
   if (path == kCampaignRanking) return CampaignRanking(params);
   if (path == kReactivation) return Reactivation(params);

@@ -5,20 +5,15 @@
 #include <string>
 #include <string_view>
 
+#include "core/http/options.h"
+#include "core/http/request.h"
 #include "core/metrics/metrics.h"
 #include "core/store/store.h"
 
 namespace accord::api {
 
-// One HTTP answer, independent of the HTTP library.
-struct Response {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-};
-
-// Query parameters, URL-decoded, as the HTTP library hands them over.
-using Params = std::multimap<std::string, std::string>;
+using Response = http::Response;
+using Params = http::Params;
 
 // The projection's HTTP API as pure functions of path and parameters, so it
 // can be tested without a socket (docs/api.md):
@@ -44,12 +39,16 @@ class Routes {
   // Never throws.
   Response Get(std::string_view path, const Params& params) const;
 
-  // The answer to any other method.
-  static Response MethodNotAllowed(std::string_view method);
-
-  // A JSON error body for a status the HTTP library produced itself (bad
-  // request line, payload too large, ...).
-  static Response Error(int status, std::string_view message);
+  // Who may GET `path` (docs/api.md): customers, their timelines, audit
+  // trails, scores, deals, accounts and reactivation candidates name people
+  // (read); funnel and campaign figures do not (aggregate); the probes are
+  // open and cheap enough to answer on the I/O thread. Unknown paths need
+  // aggregate, so that their 404 tells strangers nothing.
+  struct Kind {
+    http::Access access = http::Access::kAggregate;
+    bool probe = false;
+  };
+  static Kind Classify(std::string_view path);
 
  private:
   Response Dispatch(std::string_view path, const Params& params) const;

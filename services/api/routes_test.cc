@@ -347,12 +347,20 @@ TEST_F(RoutesTest, StateErrorsAre500Json) {
               HasSubstr("unreadable value in customers"));
 }
 
-TEST(RoutesStatic, MethodNotAllowedAndErrorsAreJson) {
-  Response refused = Routes::MethodNotAllowed("POST");
-  EXPECT_EQ(refused.status, 405);
-  EXPECT_EQ(refused.content_type, "application/json");
-  EXPECT_THAT(Json::parse(refused.body)["error"].get<std::string>(), HasSubstr("POST"));
-  EXPECT_EQ(Json::parse(Routes::Error(414, "URI too long").body)["error"], "URI too long");
+TEST(RoutesClassify, PersonalDataNeedsReadAndFiguresAggregate) {
+  using http::Access;
+  for (const char* path :
+       {"/v1/customers", "/v1/customers/c1", "/v1/customers/c1/timeline", "/v1/customers/c1/audit",
+        "/v1/customers/c1/score", "/v1/deals/crm:d1", "/v1/accounts/crm:a1", "/v1/reactivation"})
+    EXPECT_EQ(Routes::Classify(path).access, Access::kRead) << path;
+  for (const char* path :
+       {"/v1/funnel", "/v1/campaigns", "/v1/campaigns/spring", "/metrics", "/v1/unknown", "/"})
+    EXPECT_EQ(Routes::Classify(path).access, Access::kAggregate) << path;
+  for (const char* path : {"/healthz", "/readyz"}) {
+    EXPECT_EQ(Routes::Classify(path).access, Access::kOpen) << path;
+    EXPECT_TRUE(Routes::Classify(path).probe) << path;
+  }
+  EXPECT_FALSE(Routes::Classify("/v1/funnel").probe);
 }
 
 }  // namespace

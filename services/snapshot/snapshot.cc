@@ -8,7 +8,7 @@ namespace accord::snapshot {
 namespace {
 
 api::Response JsonAnswer(int status, const nlohmann::json& body) {
-  return {status, "application/json", body.dump()};
+  return {status, "application/json", body.dump(), {}};
 }
 
 }  // namespace

@@ -2,11 +2,13 @@
 
 #include <httplib.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "services/api/server_thread.h"
+#include "core/http/server.h"
 #include "services/replay/cut.h"
 #include "services/snapshot/snapshot.h"
 
@@ -17,16 +19,37 @@ struct CreateOptions {
   std::string dir;
   std::string db;
   std::string api;
+  std::string ca_file;
 };
+
+// The admin token the snapshot request carries: ACCORD_API_TOKEN, or the
+// file ACCORD_API_TOKEN_FILE names.
+std::string ApiToken() {
+  if (const char* token = std::getenv("ACCORD_API_TOKEN")) return token;
+  const char* file = std::getenv("ACCORD_API_TOKEN_FILE");
+  if (!file) return "";
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error("ACCORD_API_TOKEN_FILE: cannot read " + std::string(file));
+  std::string token;
+  std::getline(in, token);
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  return token;
+}
 
 // Asks the projection serving at `api` to write the snapshot itself: it
 // holds its RocksDB open, and only the process that writes a RocksDB can
-// checkpoint it.
-void RequestSnapshot(const std::string& api, const std::string& dir) {
-  const auto address = api::ParseListenAddress(api);
-  httplib::Client client(address.host, address.port);
+// checkpoint it. Over TLS when `ca_file` (the certificate the API's is
+// checked against) is given.
+void RequestSnapshot(const std::string& api, const std::string& dir, const std::string& ca_file) {
+  const auto address = http::ParseListenAddress(api);
+  const std::string host = address.host == "0.0.0.0" ? "127.0.0.1" : address.host;
+  httplib::Client client((ca_file.empty() ? "http://" : "https://") +
+                         (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                         std::to_string(address.port));
+  if (!ca_file.empty()) client.set_ca_cert_path(ca_file.c_str());
   client.set_connection_timeout(5);
   client.set_read_timeout(600);
+  if (const std::string token = ApiToken(); !token.empty()) client.set_bearer_token_auth(token);
   const std::string body = nlohmann::json{{"path", dir}}.dump();
   auto result = client.Post("/v1/snapshots", body, "application/json");
   if (!result)
@@ -66,7 +89,9 @@ void RegisterSnapshotCommands(CLI::App& app, cli::Context& context) {
       "offsets, taken without stopping it. With --db, checkpoints the state directory of a "
       "stopped projection. Prints the snapshot's offsets (in the form accord replay "
       "--until-offsets takes) and its state hash. `accord project --restore DIR` starts a "
-      "projection from it.");
+      "projection from it. The request needs a token of the admin role in ACCORD_API_TOKEN (or "
+      "a file named by ACCORD_API_TOKEN_FILE), see docs/security.md; the snapshot holds every "
+      "customer's personal data and is readable by its owner only.");
   create->add_option("dir", options->dir, "The snapshot directory to create (must not exist)")
       ->required();
   auto* db = create->add_option("--db", options->db, "The state directory of a stopped projection");
@@ -74,6 +99,11 @@ void RegisterSnapshotCommands(CLI::App& app, cli::Context& context) {
       ->add_option("--api", options->api,
                    "HOST:PORT of the running projection's HTTP API (default: project.http_listen)")
       ->excludes(db);
+  create
+      ->add_option("--ca-file", options->ca_file,
+                   "Speak TLS to the API and check its certificate against this PEM file "
+                   "(default: http.tls_cert_file when the configuration serves TLS)")
+      ->check(CLI::ExistingFile);
   create->callback([options, &context] {
     const std::string dir = std::filesystem::absolute(options->dir).lexically_normal().string();
     if (!options->db.empty()) {
@@ -87,7 +117,9 @@ void RegisterSnapshotCommands(CLI::App& app, cli::Context& context) {
         throw std::runtime_error(
             "project.http_listen is empty: give the running projection's --api HOST:PORT, or "
             "--db for a stopped one");
-      RequestSnapshot(api, dir);
+      RequestSnapshot(
+          api, dir,
+          options->ca_file.empty() ? context.Config().http.tls_cert_file : options->ca_file);
     }
     PrintSnapshot(dir);
   });

@@ -126,6 +126,7 @@ TEST(Feedback, ScoresHandoverAndRejectionWithTheSameIdsOnReplay) {
       << service.Stderr();
   ASSERT_GT(port, 0) << service.Stderr();
   httplib::Client client("127.0.0.1", port);
+  client.set_bearer_token_auth(kReadToken);
   auto customer = client.Get("/v1/customers?email=anna%40corp-gmbh.de");
   ASSERT_TRUE(customer && customer->status == 200) << (customer ? customer->body : "no answer");
   const std::string id = nlohmann::json::parse(customer->body)["id"];

@@ -81,7 +81,19 @@ AccordProcess::AccordProcess(const std::vector<std::string>& args, const std::st
       {"ACCORD_KAFKA_BOOTSTRAP_SERVERS", Bootstrap()},
       {"ACCORD_KAFKA_TOPIC_PREFIX", topic_prefix},
       {"ACCORD_PROJECT_HTTP_LISTEN", "127.0.0.1:0"},
+      // Consumer groups of the test's own: a service a test stopped stays a
+      // static member of its group until the session timeout, and would
+      // hold up other tests' members of a shared group until then.
+      {"ACCORD_PROJECT_GROUP_ID", topic_prefix + "-projection"},
+      {"ACCORD_FEEDBACK_GROUP_ID", topic_prefix + "-feedback"},
       {"ACCORD_FEEDBACK_HTTP_LISTEN", "127.0.0.1:0"},
+      // Every HTTP API needs credentials: tests hold a token of each role.
+      {"ACCORD_HTTP_TOKENS", "test-admin:admin,test-read:read,test-aggregate:aggregate"},
+      {"ACCORD_HTTP_TOKEN_TEST_ADMIN", kAdminToken},
+      {"ACCORD_HTTP_TOKEN_TEST_READ", kReadToken},
+      {"ACCORD_HTTP_TOKEN_TEST_AGGREGATE", kAggregateToken},
+      // What accord snapshot create sends.
+      {"ACCORD_API_TOKEN", kAdminToken},
       // Tests tick with `accord tick --at`: the wall clock would make what
       // a history folds to depend on when the test ran.
       {"ACCORD_FEEDBACK_TICK_INTERVAL_S", "0"},
@@ -262,10 +274,12 @@ std::vector<v1::Event> ReadTopic(const std::string& topic) {
 
 int ServedPort(const AccordProcess& process, const std::string& what) {
   const std::string log = process.Stderr();
-  const std::string marker = "serving " + what + " on http://127.0.0.1:";
-  auto at = log.find(marker);
-  if (at == std::string::npos) return 0;
-  return std::atoi(log.c_str() + at + marker.size());
+  for (const char* scheme : {"http", "https"}) {
+    const std::string marker = "serving " + what + " on " + scheme + "://127.0.0.1:";
+    if (auto at = log.find(marker); at != std::string::npos)
+      return std::atoi(log.c_str() + at + marker.size());
+  }
+  return 0;
 }
 
 bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {

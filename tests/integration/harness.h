@@ -45,6 +45,12 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// The bearer tokens every `accord` a test runs accepts, one per role
+// (ACCORD_HTTP_TOKENS, docs/security.md).
+inline constexpr char kAdminToken[] = "test-admin-token-0123456789abcdef";
+inline constexpr char kReadToken[] = "test-read-token-0123456789abcdef";
+inline constexpr char kAggregateToken[] = "test-aggregate-token-0123456789abcdef";
+
 // `accord` run as a child process (the binary this build made), with the test's Kafka
 // settings in its environment and its output captured in files.
 class AccordProcess {
@@ -60,6 +66,7 @@ class AccordProcess {
   bool Running();
   std::string Stdout() const;
   std::string Stderr() const;
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
@@ -69,7 +76,8 @@ class AccordProcess {
 };
 
 // The port a running `accord` logged it serves `what` on ("serving <what> on
-// http://127.0.0.1:<port>", as with a listen address of port 0); 0 until then.
+// http(s)://127.0.0.1:<port>", as with a listen address of port 0); 0 until
+// then.
 int ServedPort(const AccordProcess& process, const std::string& what);
 
 // Runs `accord` to completion; returns exit code and output.

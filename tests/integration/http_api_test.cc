@@ -31,6 +31,7 @@ TEST(HttpApi, RunningProjectionAnswersQueries) {
       << projector.Stderr();
   ASSERT_GT(port, 0) << projector.Stderr();
   httplib::Client client("127.0.0.1", port);
+  client.set_bearer_token_auth(kReadToken);
   ASSERT_TRUE(WaitUntil(
       [&] {
         auto ready = client.Get("/readyz");

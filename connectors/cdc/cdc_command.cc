@@ -92,6 +92,7 @@ int RunCdc(const CdcOptions& options, cli::Context& context) {
   };
   auto& mapped_changes = change_counter("mapped");
   auto& rejected_changes = change_counter("rejected");
+  const size_t max_message_bytes = kafka::MessageMaxBytes(config.kafka);
   auto& unmapped_changes = change_counter("without_mapping");
   connection.Start(options.slot, options.publication);
   spdlog::info("streaming changes of {} from slot {}", options.publication, options.slot);
@@ -110,6 +111,11 @@ int RunCdc(const CdcOptions& options, cli::Context& context) {
     if (counts.failed > 0)
       throw kafka::KafkaError("Kafka did not acknowledge " + std::to_string(counts.failed) +
                               " events: " + counts.first_error);
+    for (const auto& refused : sink.refused()) {
+      ++rejected;
+      rejected_changes.Add();
+      spdlog::warn("event {} not published: {}", refused.event_id, refused.reason);
+    }
     if (committed > confirmed) {
       connection.Confirm(committed);
       confirmed = committed;
@@ -146,6 +152,10 @@ int RunCdc(const CdcOptions& options, cli::Context& context) {
         if (result.own_write) {
           sink.SkipOwnWrite();
           continue;
+        }
+        if (result.event) {
+          result.reason = TooLargeForKafka(*result.event, max_message_bytes);
+          if (!result.reason.empty()) result.event.reset();
         }
         if (!result.event) {
           ++rejected;

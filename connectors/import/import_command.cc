@@ -8,12 +8,14 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <unordered_map>
 
 #include "connectors/core/builtin_mappings.h"
 #include "connectors/core/event_sink.h"
 #include "connectors/import/records.h"
 #include "core/cli/progress.h"
 #include "core/events/envelope.h"
+#include "core/kafka/client.h"
 
 namespace accord::connectors::file_import {
 namespace {
@@ -46,16 +48,17 @@ std::string CsvEscape(const std::string& value) {
 class RejectFile {
  public:
   explicit RejectFile(std::string path) : path_(std::move(path)) {}
-  void Add(const SourceRecord& record, const std::string& column, const std::string& reason) {
+  void Add(size_t line, const std::vector<std::string>& record, const std::string& column,
+           const std::string& reason) {
     if (!out_) {
       out_ = std::make_unique<std::ofstream>(path_, std::ios::trunc);
       if (!*out_) throw std::runtime_error("cannot write reject file " + path_);
       *out_ << "line,column,reason,record\n";
     }
     std::string raw;
-    for (size_t i = 0; i < record.raw.size(); ++i) raw += (i ? "," : "") + CsvEscape(record.raw[i]);
-    *out_ << record.line << ',' << CsvEscape(column) << ',' << CsvEscape(reason) << ','
-          << CsvEscape(raw) << '\n';
+    for (size_t i = 0; i < record.size(); ++i) raw += (i ? "," : "") + CsvEscape(record[i]);
+    *out_ << line << ',' << CsvEscape(column) << ',' << CsvEscape(reason) << ',' << CsvEscape(raw)
+          << '\n';
   }
   const std::string& path() const { return path_; }
 
@@ -63,6 +66,19 @@ class RejectFile {
   std::string path_;
   std::unique_ptr<std::ofstream> out_;
 };
+
+// The column of the record's longest value: what makes an event too large
+// for Kafka.
+std::string LongestColumn(const Mapping& mapping, const SourceRecord& record) {
+  size_t longest = 0;
+  std::string column;
+  for (size_t i = 0; i < record.values.size(); ++i)
+    if (record.values[i] && record.values[i]->size() > longest) {
+      longest = record.values[i]->size();
+      column = mapping.columns()[i];
+    }
+  return column;
+}
 
 int64_t ModifiedAtMs(const std::string& path) {
   struct stat info {};
@@ -102,7 +118,30 @@ int RunImport(Format format, const ImportOptions& options, cli::Context& context
   cli::Progress progress("importing " + std::filesystem::path(options.file).filename().string(),
                          std::filesystem::file_size(options.file));
 
+  // Kafka refuses larger messages on every try: such a record is checked
+  // like any other, in a dry run too.
+  const size_t max_message_bytes = kafka::MessageMaxBytes(config.kafka);
   uint64_t read_count = 0, mapped = 0, rejected = 0, own_writes = 0;
+  auto reject = [&](size_t line, const std::vector<std::string>& raw, const std::string& column,
+                    const std::string& reason) {
+    ++rejected;
+    rejects.Add(line, raw, column, reason);
+    spdlog::warn("{}:{}: rejected{}: {}", options.file, line,
+                 column.empty() ? "" : " (" + column + ")", reason);
+  };
+  // The records of the events published since the last flush, by event id,
+  // so that an event Kafka refuses can still be rejected with its record.
+  std::unordered_map<std::string, std::pair<size_t, std::vector<std::string>>> unflushed;
+  EventSink::Counts counts;
+  auto flush = [&] {
+    counts = sink->Flush();
+    for (const auto& refused : sink->refused()) {
+      const auto& [line, raw] = unflushed.at(refused.event_id);
+      --mapped;
+      reject(line, raw, "", refused.reason);
+    }
+    unflushed.clear();
+  };
   SourceRecord record;
   while (records->Next(record)) {
     ++read_count;
@@ -120,24 +159,27 @@ int RunImport(Format format, const ImportOptions& options, cli::Context& context
       column = result.column;
       reason = result.reason;
     }
+    if (event) {
+      reason = TooLargeForKafka(*event, max_message_bytes);
+      if (!reason.empty()) {
+        event.reset();
+        column = LongestColumn(mapping, record);
+      }
+    }
     if (!event) {
-      ++rejected;
-      rejects.Add(record, column, reason);
-      spdlog::warn("{}:{}: rejected{}: {}", options.file, record.line,
-                   column.empty() ? "" : " (" + column + ")", reason);
+      reject(record.line, record.raw, column, reason);
       continue;
     }
     ++mapped;
-    if (sink) {
-      sink->Publish(*event);
-      if (sink->unconfirmed() >= EventSink::kFlushEvery) sink->Flush();
+    if (sink && sink->Publish(*event) == EventSink::Outcome::kQueued) {
+      unflushed.emplace(event->event_id(), std::make_pair(record.line, record.raw));
+      if (sink->unconfirmed() >= EventSink::kFlushEvery) flush();
     }
   }
   progress.Done();
 
-  EventSink::Counts counts;
   if (sink) {
-    counts = sink->Flush();
+    flush();
     if (counts.failed)
       spdlog::error("{} events were not acknowledged by Kafka: {}", counts.failed,
                     counts.first_error);

@@ -22,6 +22,26 @@ std::unique_ptr<RdKafka::Conf> MakeConf(const config::KafkaConfig& kafka,
   return conf;
 }
 
+size_t MessageBytes(size_t key_bytes, size_t value_bytes) {
+  // Varints of the record length, timestamp delta, offset delta, key and
+  // value lengths and header count, and one attributes byte, at their widest.
+  constexpr size_t kRecordFraming = 5 + 1 + 10 + 5 + 5 + 5 + 5;
+  return kRecordFraming + key_bytes + value_bytes;
+}
+
+size_t MessageMaxBytes(const config::KafkaConfig& kafka) {
+  std::string value;
+  if (MakeConf(kafka, {})->get("message.max.bytes", value) != RdKafka::Conf::CONF_OK)
+    throw KafkaError("cannot read message.max.bytes from the Kafka configuration");
+  return std::stoull(value);
+}
+
+std::string TooLargeReason(size_t message_bytes, size_t max_bytes) {
+  return "event of " + std::to_string(message_bytes) +
+         " bytes exceeds the Kafka message limit of " + std::to_string(max_bytes) +
+         " bytes (message.max.bytes)";
+}
+
 void RequireReachable(RdKafka::Handle& handle, const config::KafkaConfig& kafka) {
   RdKafka::Metadata* metadata = nullptr;
   auto err = handle.metadata(true, nullptr, &metadata, kafka.connect_timeout_ms);
@@ -188,6 +208,7 @@ void DeleteTopics(const config::KafkaConfig& kafka, const std::vector<std::strin
 }
 
 void Publisher::DeliveryReports::dr_cb(RdKafka::Message& message) {
+  std::unique_ptr<std::string> tag(static_cast<std::string*>(message.msg_opaque()));
   if (message.err() == RdKafka::ERR_NO_ERROR) {
     delivered.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard lock(mutex);
@@ -195,9 +216,16 @@ void Publisher::DeliveryReports::dr_cb(RdKafka::Message& message) {
     highest = std::max(highest, message.offset());
     return;
   }
+  Failed({tag ? std::move(*tag) : std::string(), message.err(), message.errstr(),
+          message.topic_name(), message.key() ? *message.key() : std::string(),
+          std::string(static_cast<const char*>(message.payload()), message.len())});
+}
+
+void Publisher::DeliveryReports::Failed(Failure failure) {
   failed.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard lock(mutex);
-  if (first_error.empty()) first_error = message.errstr();
+  if (first_error.empty()) first_error = failure.error;
+  failures.push_back(std::move(failure));
 }
 
 Publisher::Publisher(const config::KafkaConfig& kafka) : kafka_(kafka) {
@@ -220,13 +248,13 @@ Publisher::Publisher(const config::KafkaConfig& kafka) : kafka_(kafka) {
 Publisher::~Publisher() = default;
 
 void Publisher::Publish(const std::string& topic, const std::string& key, const std::string& value,
-                        const Headers& headers) {
-  Produce(topic, RdKafka::Topic::PARTITION_UA, key, value, headers);
+                        const Headers& headers, const std::string& tag) {
+  Produce(topic, RdKafka::Topic::PARTITION_UA, key, value, headers, tag);
 }
 
 void Publisher::PublishToPartition(const std::string& topic, int32_t partition,
                                    const std::string& key, const std::string& value) {
-  Produce(topic, partition, key, value, {});
+  Produce(topic, partition, key, value, {}, {});
 }
 
 int32_t Publisher::PartitionCount(const std::string& topic) {
@@ -245,7 +273,9 @@ int32_t Publisher::PartitionCount(const std::string& topic) {
 }
 
 void Publisher::Produce(const std::string& topic, int32_t partition, const std::string& key,
-                        const std::string& value, const Headers& headers) {
+                        const std::string& value, const Headers& headers, const std::string& tag) {
+  // The delivery report takes it back.
+  auto opaque = tag.empty() ? nullptr : std::make_unique<std::string>(tag);
   for (;;) {
     // produce() takes ownership of the headers only when it succeeds.
     RdKafka::Headers* kafka_headers = nullptr;
@@ -255,9 +285,18 @@ void Publisher::Produce(const std::string& topic, int32_t partition, const std::
     }
     auto err = producer_->produce(topic, partition, RdKafka::Producer::RK_MSG_COPY,
                                   const_cast<char*>(value.data()), value.size(), key.data(),
-                                  key.size(), 0, kafka_headers, nullptr);
-    if (err == RdKafka::ERR_NO_ERROR) break;
+                                  key.size(), 0, kafka_headers, opaque.get());
+    if (err == RdKafka::ERR_NO_ERROR) {
+      opaque.release();
+      break;
+    }
     delete kafka_headers;
+    // Refused for good, as the broker would refuse it: a failed message like
+    // the broker's refusals, not a reason to stop publishing the others.
+    if (err == RdKafka::ERR_MSG_SIZE_TOO_LARGE) {
+      reports_.Failed({tag, err, RdKafka::err2str(err), topic, key, value});
+      return;
+    }
     // A full local queue is back-pressure, not an error: serve delivery
     // reports until there is room.
     if (err == RdKafka::ERR__QUEUE_FULL) {
@@ -285,6 +324,7 @@ Publisher::Result Publisher::Flush() {
   result.failed = reports_.failed.load();
   std::lock_guard lock(reports_.mutex);
   result.first_error = reports_.first_error;
+  result.failures.swap(reports_.failures);
   result.delivered_to.swap(reports_.delivered_to);
   return result;
 }

@@ -65,6 +65,20 @@ void DeleteTopics(const config::KafkaConfig& kafka, const std::vector<std::strin
 // choice, so that every client agrees on the partition of a key.
 inline constexpr char kPartitioner[] = "murmur2_random";
 
+// What librdkafka counts against message.max.bytes for a message without
+// headers: key, value and up to 36 bytes of record framing
+// (RD_KAFKAP_MESSAGE_V2_MAX_OVERHEAD). A producer refuses a larger message
+// outright (MSG_SIZE_TOO_LARGE).
+size_t MessageBytes(size_t key_bytes, size_t value_bytes);
+
+// The largest message a producer configured from `kafka` takes:
+// message.max.bytes as kafka.properties sets it, else librdkafka's default.
+size_t MessageMaxBytes(const config::KafkaConfig& kafka);
+
+// Why a message of `message_bytes` (MessageBytes) is refused, as rejects and
+// answers name it.
+std::string TooLargeReason(size_t message_bytes, size_t max_bytes);
+
 // The producer path of the connectors that stream: idempotent, acks=all,
 // kPartitioner. Publish() is asynchronous; Flush() waits for every delivery
 // report. (kafka/transactions.h publishes batches all or nothing.)
@@ -74,18 +88,31 @@ class Publisher {
   ~Publisher();
 
   using Headers = std::vector<std::pair<std::string, std::string>>;
+  // `tag` names the message in Result::failures should it fail.
   void Publish(const std::string& topic, const std::string& key, const std::string& value,
-               const Headers& headers = {});
+               const Headers& headers = {}, const std::string& tag = {});
   // To one partition, whatever the key (ticks reach every partition so).
   void PublishToPartition(const std::string& topic, int32_t partition, const std::string& key,
                           const std::string& value);
   // How many partitions `topic` has; throws KafkaError when it has none.
   int32_t PartitionCount(const std::string& topic);
 
+  // A message Kafka did not take, by the tag it was published with, and
+  // what it held, so that it can be published again.
+  struct Failure {
+    std::string tag;
+    RdKafka::ErrorCode code = RdKafka::ERR_NO_ERROR;
+    std::string error;
+    std::string topic;
+    std::string key;
+    std::string value;
+  };
   struct Result {
     uint64_t delivered = 0;
     uint64_t failed = 0;
     std::string first_error;
+    // The messages that failed since the last Flush().
+    std::vector<Failure> failures;
     // The highest offset delivered to each topic and partition since the
     // last Flush().
     std::map<std::pair<std::string, int32_t>, int64_t> delivered_to;
@@ -100,15 +127,17 @@ class Publisher {
 
  private:
   void Produce(const std::string& topic, int32_t partition, const std::string& key,
-               const std::string& value, const Headers& headers);
+               const std::string& value, const Headers& headers, const std::string& tag);
 
   class DeliveryReports : public RdKafka::DeliveryReportCb {
    public:
     void dr_cb(RdKafka::Message& message) override;
+    void Failed(Failure failure);
     std::atomic<uint64_t> delivered{0};
     std::atomic<uint64_t> failed{0};
     std::mutex mutex;
     std::string first_error;
+    std::vector<Failure> failures;
     std::map<std::pair<std::string, int32_t>, int64_t> delivered_to;
   };
 

@@ -3,9 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
+#include <librdkafka/rdkafka.h>
+
+#include "core/kafka/client.h"
 #include "tests/integration/harness.h"
 
 namespace accord::testing {
@@ -71,6 +76,132 @@ TEST(Import, GermanSpreadsheetRejectsExactlyTheBrokenRowsAndImportsOnce) {
             std::string::npos)
       << second.out;
   EXPECT_EQ(EndOffsets(topics), end_before);
+}
+
+// A contacts file of `count` rows; row `large` (1-based) carries `large_name`
+// as its last name.
+void WriteContacts(const std::string& path, int count, int large, const std::string& large_name) {
+  std::ofstream out(path);
+  out << "source_system,record_id,version,updated_at,email,last_name\n";
+  for (int i = 1; i <= count; ++i)
+    out << "crm,K-" << i << ",1,2025-03-0" << i << "T10:00:00Z,kontakt" << i << "@firma.de,"
+        << (i == large ? large_name : "Name" + std::to_string(i)) << "\n";
+}
+
+std::set<std::string> RecordIds(const std::vector<v1::Event>& events) {
+  std::set<std::string> ids;
+  for (const auto& event : events) ids.insert(event.source_record_id());
+  return ids;
+}
+
+TEST(Import, ARecordLargerThanKafkaTakesIsRejectedAndTheRestIsImported) {
+  auto topics = CreateTopics("import-large", 3);
+  TempDir dir;
+  const std::string file = dir / "contacts.csv";
+  // Over the producer's default limit (message.max.bytes, 1000000 bytes).
+  WriteContacts(file, 5, 3, std::string(1'200'000, 'x'));
+  const std::vector<std::string> import = {"import", "csv", file, "--reject-file",
+                                           dir / "rejects.csv"};
+
+  auto dry = RunAccord({"import", "csv", file, "--dry-run", "--reject-file", dir / "dry.csv"},
+                       topics.prefix);
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.out.find("read 5 rows, would publish 4 events to " + topics.names.events +
+                         ", rejected 1"),
+            std::string::npos)
+      << dry.out;
+
+  auto first = RunAccord(import, topics.prefix);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("read 5 rows, published 4 events to " + topics.names.events +
+                           ", duplicates skipped 0, rejected 1"),
+            std::string::npos)
+      << first.out;
+  for (const auto& rejects : {Lines(dir / "rejects.csv"), Lines(dir / "dry.csv")}) {
+    ASSERT_EQ(rejects.size(), 2u);
+    EXPECT_TRUE(rejects[1].starts_with("4,last_name,event of 1200")) << rejects[1].substr(0, 200);
+    EXPECT_NE(rejects[1].find(" bytes exceeds the Kafka message limit of 1000000 bytes "
+                              "(message.max.bytes),\"crm,K-3,"),
+              std::string::npos)
+        << rejects[1].substr(0, 200);
+  }
+  EXPECT_EQ(RecordIds(ReadTopic(topics.names.events)),
+            (std::set<std::string>{"K-1", "K-2", "K-4", "K-5"}));
+
+  // Again: the ledger knows the four, the large one is rejected as before.
+  auto second = RunAccord(import, topics.prefix);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.out.find("published 0 events to " + topics.names.events +
+                            ", duplicates skipped 4, rejected 1"),
+            std::string::npos)
+      << second.out;
+  EXPECT_EQ(ReadTopic(topics.names.events).size(), 4u);
+}
+
+// Sets the topic's max.message.bytes (with the retention every Accord topic
+// has: AlterConfigs replaces the topic's whole configuration).
+void LimitTopicMessages(const std::string& topic, const std::string& max_bytes) {
+  auto conf = kafka::MakeConf(KafkaConfigFor(""), {});
+  std::string error;
+  std::unique_ptr<RdKafka::Producer> admin(RdKafka::Producer::create(conf.get(), error));
+  ASSERT_TRUE(admin) << error;
+  rd_kafka_t* rk = admin->c_ptr();
+  rd_kafka_ConfigResource_t* resource =
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  rd_kafka_ConfigResource_set_config(resource, "max.message.bytes", max_bytes.c_str());
+  rd_kafka_ConfigResource_set_config(resource, "retention.ms", "-1");
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  rd_kafka_AlterConfigs(rk, &resource, 1, nullptr, queue);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 30'000);
+  ASSERT_NE(event, nullptr);
+  EXPECT_EQ(rd_kafka_event_error(event), RD_KAFKA_RESP_ERR_NO_ERROR)
+      << rd_kafka_event_error_string(event);
+  size_t count = 0;
+  const auto** results =
+      rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(event), &count);
+  ASSERT_EQ(count, 1u);
+  EXPECT_EQ(rd_kafka_ConfigResource_error(results[0]), RD_KAFKA_RESP_ERR_NO_ERROR)
+      << rd_kafka_ConfigResource_error_string(results[0]);
+  rd_kafka_event_destroy(event);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_ConfigResource_destroy(resource);
+}
+
+TEST(Import, ARecordTheBrokerRefusesAsTooLargeIsRejectedAndTheRestIsRecordedInTheLedger) {
+  auto topics = CreateTopics("import-broker-limit", 1);
+  LimitTopicMessages(topics.names.events, "50000");
+  TempDir dir;
+  const std::string file = dir / "contacts.csv";
+  // Under the producer's limit, over the topic's: random hex, which lz4
+  // does not shrink below it.
+  std::mt19937_64 random(15);
+  std::string noise;
+  while (noise.size() < 200'000) noise += std::to_string(random());
+  WriteContacts(file, 5, 2, noise);
+  const std::vector<std::string> import = {"import", "csv", file, "--reject-file",
+                                           dir / "rejects.csv"};
+
+  auto first = RunAccord(import, topics.prefix);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("published 4 events to " + topics.names.events +
+                           ", duplicates skipped 0, rejected 1"),
+            std::string::npos)
+      << first.out << first.err;
+  auto rejects = Lines(dir / "rejects.csv");
+  ASSERT_EQ(rejects.size(), 2u);
+  EXPECT_TRUE(rejects[1].starts_with("3,,Kafka refused the event of "))
+      << rejects[1].substr(0, 200);
+  EXPECT_NE(rejects[1].find("as too large"), std::string::npos) << rejects[1].substr(0, 200);
+  EXPECT_EQ(RecordIds(ReadTopic(topics.names.events)),
+            (std::set<std::string>{"K-1", "K-3", "K-4", "K-5"}));
+
+  auto second = RunAccord(import, topics.prefix);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.out.find("published 0 events to " + topics.names.events +
+                            ", duplicates skipped 4, rejected 1"),
+            std::string::npos)
+      << second.out;
+  EXPECT_EQ(ReadTopic(topics.names.events).size(), 4u);
 }
 
 TEST(Import, JsonLinesThroughAMappingFile) {

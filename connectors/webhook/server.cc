@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "connectors/webhook/signature.h"
+#include "core/kafka/client.h"
 
 namespace accord::connectors::webhook {
 namespace {
@@ -99,6 +100,19 @@ Answer Receiver::Handle(Shape shape, const Post& post, int64_t now_ms) {
   for (const auto& event : mapped.events) {
     messages.push_back({options_.topics.events, events::MessageKey(event),
                         event.SerializeAsString(), event.event_id()});
+    // Kafka would refuse it on every retry, and a 503 would have the sender
+    // try for ever: refused before anything of the request is published.
+    const size_t bytes =
+        kafka::MessageBytes(messages.back().key.size(), messages.back().value.size());
+    if (bytes > options_.max_message_bytes) {
+      const std::string reason = "event " + event.event_id() + ": " +
+                                 kafka::TooLargeReason(bytes, options_.max_message_bytes);
+      spdlog::warn("refused {}: {}", post.target, reason);
+      return JsonAnswer(413, Json{{"error", reason},
+                                  {"event", event.event_id()},
+                                  {"bytes", bytes},
+                                  {"limit", options_.max_message_bytes}});
+    }
     ids.push_back(event.event_id());
   }
   kafka::TransactionalPublisher::Result result;

@@ -27,6 +27,8 @@ struct ReceiverOptions {
   events::Topics topics;
   // Told to senders in Retry-After when Kafka did not take their events.
   std::chrono::seconds retry_after{10};
+  // The largest message the producer takes (kafka::MessageMaxBytes).
+  size_t max_message_bytes = 0;
 };
 
 // One answer, independent of the HTTP library.
@@ -42,6 +44,7 @@ struct Answer {
 //   200  every event is in Kafka (or was already)
 //   400  malformed JSON, or an item that fails validation; nothing published
 //   401  missing, malformed, wrong or stale signature
+//   413  an event is larger than Kafka takes; nothing published
 //   503  Kafka did not take the events in time; nothing published
 class Receiver {
  public:

@@ -20,6 +20,7 @@ using Message = kafka::TransactionalPublisher::Message;
 
 constexpr char kSecret[] = "s3cret";
 constexpr int64_t kNowMs = 1735689600000;
+constexpr size_t kMaxMessageBytes = 4000;
 const std::string kChange =
     R"([{"eventId":1,"subscriptionType":"contact.propertyChange","objectId":42,)"
     R"("occurredAt":1735689500000,"propertyName":"email","propertyValue":"anna@firma.de"}])";
@@ -45,14 +46,15 @@ class ReceiverTest : public ::testing::Test {
   std::vector<std::vector<Message>> batches_;
   kafka::TransactionalPublisher::Result next_;
   metrics::Registry registry_;
-  Receiver receiver_{{kSecret, "marketing", events::Topics("it"), std::chrono::seconds(10)},
-                     [this](const std::vector<Message>& batch) {
-                       batches_.push_back(batch);
-                       auto result = next_;
-                       if (result.committed) result.published = batch.size();
-                       return result;
-                     },
-                     registry_};
+  Receiver receiver_{
+      {kSecret, "marketing", events::Topics("it"), std::chrono::seconds(10), kMaxMessageBytes},
+      [this](const std::vector<Message>& batch) {
+        batches_.push_back(batch);
+        auto result = next_;
+        if (result.committed) result.published = batch.size();
+        return result;
+      },
+      registry_};
 
   void SetUp() override { next_.committed = true; }
 };
@@ -132,6 +134,26 @@ TEST_F(ReceiverTest, WhenKafkaDoesNotTakeTheEventsTheSenderIsToldToRetry) {
   EXPECT_EQ(answer.retry_after_seconds, 10);
   EXPECT_THAT(Json::parse(answer.body)["error"].get<std::string>(),
               HasSubstr("nothing of this request is published"));
+  EXPECT_EQ(Counter("accord_webhook_events_total", {{"outcome", "published"}}), 0u);
+}
+
+TEST_F(ReceiverTest, AnEventLargerThanKafkaTakesIsRefusedFor413WithoutRetry) {
+  // Two contacts; the second's company name alone is over the limit.
+  const std::string body =
+      R"([{"eventId":1,"subscriptionType":"contact.creation","objectId":41,)"
+      R"("occurredAt":1735689500000,"properties":{"email":"ben@firma.de"}},)"
+      R"({"eventId":2,"subscriptionType":"contact.creation","objectId":42,)"
+      R"("occurredAt":1735689500000,"properties":{"email":"anna@firma.de","company":")" +
+      std::string(kMaxMessageBytes, 'x') + R"("}}])";
+  auto answer = receiver_.Handle(Shape::kChanges, Signed("/v1/hooks/changes", body), kNowMs);
+  EXPECT_EQ(answer.status, 413) << answer.body;
+  EXPECT_FALSE(answer.retry_after_seconds);
+  auto json = Json::parse(answer.body);
+  EXPECT_THAT(json["error"].get<std::string>(),
+              HasSubstr("exceeds the Kafka message limit of 4000 bytes (message.max.bytes)"));
+  EXPECT_GT(json["bytes"].get<size_t>(), kMaxMessageBytes);
+  EXPECT_EQ(json["limit"], kMaxMessageBytes);
+  EXPECT_TRUE(batches_.empty()) << "no transaction begins for a request Kafka cannot take";
   EXPECT_EQ(Counter("accord_webhook_events_total", {{"outcome", "published"}}), 0u);
 }
 

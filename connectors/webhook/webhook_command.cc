@@ -71,7 +71,8 @@ void RunWebhook(const WebhookOptions& options, cli::Context& context) {
   kafka::TransactionalPublisher publisher(config.kafka, {transactional_id, timeout});
   metrics::Registry registry;
   Receiver receiver(
-      {secret, webhook.source_system, topics, std::chrono::ceil<std::chrono::seconds>(timeout)},
+      {secret, webhook.source_system, topics, std::chrono::ceil<std::chrono::seconds>(timeout),
+       kafka::MessageMaxBytes(config.kafka)},
       [&publisher](const std::vector<kafka::TransactionalPublisher::Message>& batch) {
         return publisher.Publish(batch);
       },
@@ -105,7 +106,8 @@ void RegisterWebhookCommand(CLI::App& app, cli::Context& context) {
       "without it the command does not start. ?source=<system> names the sending system "
       "(default: webhook.source_system). Answers: 200 once Kafka has every event of the "
       "request; 400 for malformed JSON or an invalid item (named); 401 for a missing, wrong or "
-      "stale (over 5 minutes) signature; 413 for a body over webhook.max_body_bytes; 503 with "
+      "stale (over 5 minutes) signature; 413 for a body over webhook.max_body_bytes or an event "
+      "larger than Kafka takes (message.max.bytes); 503 with "
       "Retry-After when Kafka does not take the events within webhook.publish_timeout_ms. A "
       "request's events are published in one Kafka transaction: a request answered anything "
       "but 200 publishes nothing, so the sender can send it again without duplicates. See "

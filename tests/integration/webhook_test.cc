@@ -267,6 +267,44 @@ TEST(Webhook, RefusesToStartWithoutASecret) {
             "(webhook.secret_env) to the secret senders sign requests with\n");
 }
 
+std::string Change(int event_id, int object_id, const std::string& city) {
+  return R"({"eventId":)" + std::to_string(event_id) +
+         R"(,"subscriptionType":"contact.propertyChange","objectId":)" + std::to_string(object_id) +
+         R"(,"occurredAt":1735689600000,"propertyName":"city","propertyValue":")" + city + "\"}";
+}
+
+TEST(Webhook, AnEventLargerThanKafkaTakesIsRefusedWith413AndTheNextRequestGoesThrough) {
+  auto topics = CreateTopics("webhook-large", 3);
+  ASSERT_TRUE(AwaitTopic(KafkaConfigFor(topics.prefix), topics.names.events));
+  // A body the receiver reads, whose one event is over Kafka's default
+  // message limit (message.max.bytes, 1000000 bytes).
+  WebhookProcess webhook(topics.prefix, {{"ACCORD_WEBHOOK_MAX_BODY_BYTES", "4194304"}});
+  ASSERT_GT(webhook.port(), 0) << webhook.process().Stderr();
+
+  const std::string large =
+      "[" + Change(1, 10, "Kiel") + "," + Change(2, 11, std::string(1'100'000, 'x')) + "]";
+  auto refused = webhook.Post("/v1/hooks/changes", large);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 413) << refused->body;
+  EXPECT_FALSE(refused->has_header("Retry-After"));
+  auto error = Json::parse(refused->body);
+  EXPECT_NE(error["error"].get<std::string>().find(
+                "exceeds the Kafka message limit of 1000000 bytes (message.max.bytes)"),
+            std::string::npos)
+      << refused->body;
+  EXPECT_GT(error["bytes"].get<int64_t>(), 1'100'000);
+  EXPECT_EQ(error["limit"], 1000000);
+
+  auto accepted = webhook.Post("/v1/hooks/changes", "[" + Change(3, 12, "Gera") + "]");
+  ASSERT_TRUE(accepted);
+  ASSERT_EQ(accepted->status, 200) << accepted->body;
+  auto events = CommittedEvents(KafkaConfigFor(topics.prefix), topics.names.events);
+  EXPECT_EQ(IdsOf(events), EventIds(accepted->body)) << "the refused request published something";
+
+  webhook.process().Kill(SIGTERM);
+  EXPECT_EQ(webhook.process().Wait(), 0) << webhook.process().Stderr();
+}
+
 // A broker of the test's own, on the test broker's port + 100, which the test
 // stops and starts (the shared one serves other tests meanwhile). Its run
 // dir is deleted before and after, so a run killed midway leaves nothing
@@ -304,12 +342,6 @@ class DedicatedBroker {
   TempDir output_dir_;
   std::string output_;
 };
-
-std::string Change(int event_id, int object_id, const std::string& city) {
-  return R"({"eventId":)" + std::to_string(event_id) +
-         R"(,"subscriptionType":"contact.propertyChange","objectId":)" + std::to_string(object_id) +
-         R"(,"occurredAt":1735689600000,"propertyName":"city","propertyValue":")" + city + "\"}";
-}
 
 TEST(WebhookBrokerDown, ARequestRefusedWhileKafkaIsDownIsPublishedOnceWhenRetried) {
   DedicatedBroker broker;

@@ -157,6 +157,13 @@ std::optional<std::string> ToUtf8(std::string_view text, Encoding encoding) {
   return out;
 }
 
+std::string NulByteReason(std::string_view text) {
+  const size_t at = text.find('\0');
+  if (at == std::string_view::npos) return "";
+  return "holds a NUL byte (at byte " + std::to_string(at + 1) + " of " +
+         std::to_string(text.size()) + ")";
+}
+
 std::string Trim(std::string_view text) {
   constexpr std::string_view kNoBreakSpace = "\xc2\xa0";
   for (;;) {

@@ -21,6 +21,11 @@ bool IsValidUtf8(std::string_view text);
 // holds a byte Windows-1252 leaves undefined).
 std::optional<std::string> ToUtf8(std::string_view text, Encoding encoding);
 
+// Why text from a source cannot be a value, "" when it can: a NUL byte,
+// which no source means and at which C strings downstream would end, so
+// every reader of the value would see another one.
+std::string NulByteReason(std::string_view text);
+
 // Without leading and trailing spaces, tabs and no-break spaces.
 std::string Trim(std::string_view text);
 std::string AsciiLower(std::string_view text);

@@ -57,6 +57,14 @@ TEST(Utf8, InvalidSequencesAreRefused) {
   for (const char* text : invalid) EXPECT_FALSE(IsValidUtf8(text)) << text;
 }
 
+TEST(NulByte, NamedWithItsPositionAndNothingElseIsRefused) {
+  using namespace std::string_literals;
+  EXPECT_EQ(NulByteReason("M\0ller"s), "holds a NUL byte (at byte 2 of 6)");
+  EXPECT_EQ(NulByteReason("\0"s), "holds a NUL byte (at byte 1 of 1)");
+  EXPECT_EQ(NulByteReason("Müller\x01\x7f"), "");
+  EXPECT_EQ(NulByteReason(""), "");
+}
+
 TEST(ToUtf8, Utf8IsCheckedAndReturnedUnchanged) {
   EXPECT_EQ(ToUtf8("J\xc3\xbcrgen", Encoding::kUtf8), "J\xc3\xbcrgen");
   EXPECT_FALSE(ToUtf8("J\xfcrgen", Encoding::kUtf8));

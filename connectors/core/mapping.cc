@@ -590,6 +590,13 @@ Mapping::Result Mapping::Map(const Values& values, int64_t default_occurred_at_m
     result.reason = std::move(reason);
     return result;
   };
+  for (size_t i = 0; i < values.size(); ++i)
+    if (values[i])
+      if (auto nul = NulByteReason(*values[i]); !nul.empty()) {
+        result.column = columns_[i];
+        result.reason = std::move(nul);
+        return result;
+      }
   if (skip_when_) {
     auto marker = Text(*skip_when_, values);
     if (marker && skip_when_->values.count(AsciiLower(*marker))) {

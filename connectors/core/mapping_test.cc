@@ -513,6 +513,14 @@ TEST(MappingMap, Envelope) {
   ASSERT_TRUE(event.has_deal_upserted());
 }
 
+TEST(MappingMap, ANulByteInAnyColumnRejectsTheRecordNamingTheColumn) {
+  auto mapping = Parse(kDeals);
+  using namespace std::string_literals;
+  ExpectRejected(MapRow(mapping, With(kDealRow, {{"name", "Big\0deal"s}})), "name",
+                 "holds a NUL byte (at byte 4 of 8)");
+  ExpectRejected(MapRow(mapping, With(kDealRow, {{"id", "D-1\0"s}})), "id", "NUL byte");
+}
+
 TEST(MappingMap, SourceSystemFromAConstant) {
   auto mapping = Parse(
       Yaml({"event: customer_upserted", "source_system: {value: Marketing}", "record_id: id"}));

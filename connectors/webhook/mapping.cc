@@ -139,6 +139,24 @@ void ReadProperties(const Json& item, size_t index, bool change, Properties& pro
                                    "propertyValue"};
 }
 
+// Refuses an item with a NUL byte in any name or text (NulByteReason), named
+// by its dotted path ("properties.firstname").
+void RefuseNulBytes(const Json& value, size_t index, const std::string& path) {
+  auto inner = [&](const std::string& name) { return path.empty() ? name : path + "." + name; };
+  if (value.is_string()) {
+    if (auto nul = NulByteReason(value.get_ref<const std::string&>()); !nul.empty())
+      Refuse(index, path, nul);
+  } else if (value.is_object()) {
+    for (const auto& [name, member] : value.items()) {
+      if (auto nul = NulByteReason(name); !nul.empty()) Refuse(index, inner(name), "name " + nul);
+      RefuseNulBytes(member, index, inner(name));
+    }
+  } else if (value.is_array()) {
+    for (size_t i = 0; i < value.size(); ++i)
+      RefuseNulBytes(value[i], index, inner(std::to_string(i)));
+  }
+}
+
 using TextSetter = void (v1::CustomerUpserted::*)(const std::string&);
 
 // The contact properties Accord keeps besides email and lifecyclestage, by
@@ -650,6 +668,7 @@ Mapped MapBody(Shape shape, std::string_view body, std::string_view source_syste
   }
   const Json items = parsed.is_array() ? std::move(parsed) : Json::array({std::move(parsed)});
   try {
+    for (size_t i = 0; i < items.size(); ++i) RefuseNulBytes(items[i], i, "");
     if (shape == Shape::kChanges) {
       ChangesMapper mapper(source_system, ingested_at_ms, out);
       for (size_t i = 0; i < items.size(); ++i) mapper.Item(items[i], i);

@@ -78,6 +78,23 @@ TEST(WebhookChanges, PropertiesSetTogetherBecomeOneUpsert) {
   EXPECT_EQ(event.origin(), v1::ORIGIN_EXTERNAL);
 }
 
+TEST(WebhookChanges, ANulByteAnywhereInAnItemRefusesTheBodyNamingItemAndField) {
+  // JSON's escape for NUL, as a sender would write it.
+  auto value = RefusalOf(Changes(
+      "[" + PropertyChange(1, "42", kAt, "email", R"("anna@firma.de")") + "," +
+      Change(2, "contact.creation", "43", kAt, R"("properties":{"firstname":"An\u0000na"})") +
+      "]"));
+  EXPECT_EQ(value.item, 1u);
+  EXPECT_EQ(value.field, "properties.firstname");
+  EXPECT_EQ(value.reason, "holds a NUL byte (at byte 3 of 5)");
+
+  auto name = RefusalOf(Forms(R"({"submittedAt":1735690000000,"email":"tom@kanzlei.de",)"
+                              R"("campaignId":"c","fields":{"x\u0000":"y"}})"));
+  EXPECT_EQ(name.item, 0u);
+  EXPECT_EQ(name.field, std::string("fields.x") + '\0');
+  EXPECT_THAT(name.reason, HasSubstr("name holds a NUL byte"));
+}
+
 TEST(WebhookChanges, ARepeatedNotificationKeepsItsEventId) {
   const std::string first = "[" + PropertyChange(7, "42", kAt, "lastname", R"("Weiß")") + "]";
   auto id = Events(Changes(first)).at(0).event_id();

@@ -138,6 +138,24 @@ TEST(Import, ARecordLargerThanKafkaTakesIsRejectedAndTheRestIsImported) {
   EXPECT_EQ(ReadTopic(topics.names.events).size(), 4u);
 }
 
+TEST(Import, ACellWithANulByteIsRejectedNamingLineAndColumn) {
+  auto topics = CreateTopics("import-nul", 3);
+  TempDir dir;
+  const std::string file = dir / "contacts.csv";
+  WriteContacts(file, 3, 2, std::string("M\0ller", 6));
+  auto result = RunAccord({"import", "csv", file}, topics.prefix);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("read 3 rows, published 2 events to " + topics.names.events +
+                            ", duplicates skipped 0, rejected 1"),
+            std::string::npos)
+      << result.out;
+  auto rejects = Lines(file + ".rejects.csv");
+  ASSERT_EQ(rejects.size(), 2u);
+  EXPECT_TRUE(rejects[1].starts_with("3,last_name,holds a NUL byte (at byte 2 of 6),\"crm,K-2,"))
+      << rejects[1];
+  EXPECT_EQ(RecordIds(ReadTopic(topics.names.events)), (std::set<std::string>{"K-1", "K-3"}));
+}
+
 // Sets the topic's max.message.bytes (with the retention every Accord topic
 // has: AlterConfigs replaces the topic's whole configuration).
 void LimitTopicMessages(const std::string& topic, const std::string& max_bytes) {

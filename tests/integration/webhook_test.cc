@@ -305,6 +305,33 @@ TEST(Webhook, AnEventLargerThanKafkaTakesIsRefusedWith413AndTheNextRequestGoesTh
   EXPECT_EQ(webhook.process().Wait(), 0) << webhook.process().Stderr();
 }
 
+TEST(Webhook, ANulByteInAValueIsRefusedNamingItemAndField) {
+  auto topics = CreateTopics("webhook-nul", 3);
+  ASSERT_TRUE(AwaitTopic(KafkaConfigFor(topics.prefix), topics.names.events));
+  WebhookProcess webhook(topics.prefix);
+  ASSERT_GT(webhook.port(), 0) << webhook.process().Stderr();
+
+  // JSON's escape for a NUL character, which decodes to a NUL byte.
+  auto refused = webhook.Post("/v1/hooks/changes", "[" + Change(1, 10, "Kiel") + "," +
+                                                       Change(2, 11, R"(Je\u0000na)") + "]");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400) << refused->body;
+  auto error = Json::parse(refused->body);
+  EXPECT_EQ(error["item"], 1);
+  EXPECT_EQ(error["field"], "propertyValue");
+  EXPECT_NE(error["error"].get<std::string>().find("holds a NUL byte"), std::string::npos)
+      << refused->body;
+
+  auto accepted = webhook.Post("/v1/hooks/changes", "[" + Change(3, 12, "Gera") + "]");
+  ASSERT_TRUE(accepted);
+  ASSERT_EQ(accepted->status, 200) << accepted->body;
+  auto events = CommittedEvents(KafkaConfigFor(topics.prefix), topics.names.events);
+  EXPECT_EQ(IdsOf(events), EventIds(accepted->body)) << "the refused request published something";
+
+  webhook.process().Kill(SIGTERM);
+  EXPECT_EQ(webhook.process().Wait(), 0) << webhook.process().Stderr();
+}
+
 // A broker of the test's own, on the test broker's port + 100, which the test
 // stops and starts (the shared one serves other tests meanwhile). Its run
 // dir is deleted before and after, so a run killed midway leaves nothing

@@ -246,6 +246,13 @@ bool IsCustomerDomainEvent(const v1::Event& event) {
   }
 }
 
+std::string CheckMessageKey(const v1::Event& event, const std::string* key) {
+  const std::string expected = MessageKey(event);
+  if (key && *key == expected) return "";
+  return "message key " + (key ? "\"" + *key + "\"" : std::string("(none)")) +
+         " is not the event's key \"" + expected + "\"";
+}
+
 Decoded DecodeEvent(std::string_view bytes, v1::Event& event) {
   if (!event.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
     return {DecodeError::kNotProtobuf, "not a protobuf accord.v1.Event"};

@@ -63,8 +63,9 @@ struct Topics {
 // as Java clients do, so every client agrees on the partition).
 std::string MessageKey(const v1::Event& event);
 
-// Reasons a message is refused by a consumer.
-enum class DecodeError { kNone, kNotProtobuf, kFutureSchema, kInvalid };
+// Reasons a message is refused by a consumer. kWrongKey: a valid event under
+// another message key than MessageKey(event) (CheckMessageKey).
+enum class DecodeError { kNone, kNotProtobuf, kFutureSchema, kInvalid, kWrongKey };
 
 struct Decoded {
   DecodeError error = DecodeError::kNone;
@@ -73,6 +74,13 @@ struct Decoded {
 
 // Parses and validates one message value into `event`.
 Decoded DecodeEvent(std::string_view bytes, v1::Event& event);
+
+// Whether a message's key is the one its event must be published under:
+// "" when it is MessageKey(event), else the reason. Under another key the
+// message sits in a partition that does not own the event's customer, so
+// folding it there would split the customer across shards. `key` is null
+// for a message without one.
+std::string CheckMessageKey(const v1::Event& event, const std::string* key);
 
 // Checks the envelope invariants every producer must keep; "" when valid.
 std::string ValidateEvent(const v1::Event& event);

@@ -212,6 +212,24 @@ TEST(MessageKey, CampaignsByCampaignAccountsByAccountOthersByCustomer) {
   EXPECT_EQ(MessageKey(event), "account:" + event.source_system() + ":001A");
 }
 
+TEST(CheckMessageKey, TheMessageKeyMustBeTheEventsOwn) {
+  v1::Event event = ValidUpsert();
+  const std::string own = "email:anna@corp.de", other = "email:bob@corp.de";
+  EXPECT_EQ(CheckMessageKey(event, &own), "");
+  EXPECT_EQ(CheckMessageKey(event, &other),
+            "message key \"email:bob@corp.de\" is not the event's key \"email:anna@corp.de\"");
+  EXPECT_EQ(CheckMessageKey(event, nullptr),
+            "message key (none) is not the event's key \"email:anna@corp.de\"");
+  // Keys of their own: accounts, and ticks, whichever partition they were
+  // written to.
+  event.mutable_account_upserted()->set_account_id("001A");
+  const std::string account = "account:" + event.source_system() + ":001A";
+  EXPECT_EQ(CheckMessageKey(event, &account), "");
+  event.mutable_tick()->set_partition(3);
+  const std::string tick = "tick";
+  EXPECT_EQ(CheckMessageKey(event, &tick), "");
+}
+
 TEST(ValidateEvent, AccountsNeedAnIdButNoCustomer) {
   v1::Event event = ValidUpsert();
   event.clear_customer_key();

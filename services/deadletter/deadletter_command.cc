@@ -163,8 +163,8 @@ void AddFilterOptions(CLI::App* command, Filter& filter) {
                       "Dead letter id <topic>/<partition>/<offset> of the original message "
                       "(repeatable)");
   command->add_option("--reason-code", filter.reason_code,
-                      "Only this reason: not_protobuf, future_schema, invalid (the "
-                      "projection's); sink_refused, sink_gave_up, not_an_event (a sink's)");
+                      "Only this reason: not_protobuf, future_schema, invalid, wrong_key "
+                      "(the projection's); sink_refused, sink_gave_up, not_an_event (a sink's)");
   command->add_option("--source-topic", filter.source_topic, "Only messages from this topic");
 }
 

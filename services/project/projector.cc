@@ -64,6 +64,8 @@ constexpr std::string_view DecodeErrorCode(events::DecodeError error) {
       return "future_schema";
     case events::DecodeError::kInvalid:
       return "invalid";
+    case events::DecodeError::kWrongKey:
+      return "wrong_key";
     case events::DecodeError::kNone:
       break;
   }
@@ -234,6 +236,9 @@ class Projector::FoldWorker {
     v1::Event event;
     auto decoded = events::DecodeEvent(
         std::string_view(static_cast<const char*>(message.payload()), message.len()), event);
+    if (decoded.error == events::DecodeError::kNone)
+      if (auto wrong = events::CheckMessageKey(event, message.key()); !wrong.empty())
+        decoded = {events::DecodeError::kWrongKey, std::move(wrong)};
     if (decoded.error != events::DecodeError::kNone) {
       if (projector_.replay_)
         ++stats_.dead_lettered;  // parked by the live projection when it came

@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/store/store.h"
+#include "services/query/state_query.h"
 #include "tests/integration/harness.h"
 
 namespace accord::testing {
@@ -81,6 +83,41 @@ TEST(BadInput, PoisonMessagesAreDeadLetteredAndTheRestIsFolded) {
   auto refused = RunAccord({"deadletter", "redrive"}, topics.prefix);
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.err.find("--all"), std::string::npos) << refused.err;
+}
+
+TEST(BadInput, AnEventUnderAnotherKeyIsDeadLetteredAndTheRestIsFolded) {
+  auto topics = CreateTopics("wrong-key", 3);
+  std::vector<v1::Event> good;
+  for (int i = 0; i < 50; ++i)
+    good.push_back(ContactEvent("crm", "R-" + std::to_string(i), 1, 1735689600000 + i,
+                                "person" + std::to_string(i) + "@betrieb.de", "Schröder"));
+  PublishEvents(topics, {good.begin(), good.begin() + 25});
+  // Keyed as another customer: it sits in that customer's partition, whose
+  // shard does not own its own customer.
+  const auto stray = ContactEvent("crm", "S-1", 1, 1735689700000, "fremd@betrieb.de", "Fremd");
+  PublishRaw(topics, "email:person0@betrieb.de", stray.SerializeAsString());
+  PublishEvents(topics, {good.begin() + 25, good.end()});
+
+  TempDir dir;
+  auto result = RunAccord({"project", "--db", dir / "state", "--until-caught-up"}, topics.prefix);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("50 applied"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("1 dead-lettered"), std::string::npos) << result.out;
+
+  auto letters = DeadLetters(topics);
+  ASSERT_EQ(letters.size(), 1u);
+  EXPECT_EQ(letters[0]["reason_code"], "wrong_key");
+  EXPECT_EQ(letters[0]["key"], "email:person0@betrieb.de");
+  EXPECT_EQ(letters[0]["reason"],
+            "message key \"email:person0@betrieb.de\" is not the event's key "
+            "\"email:fremd@betrieb.de\"");
+
+  auto store = store::Store::Open(dir / "state", store::Store::Mode::kReadOnly);
+  query::StateQuery query(*store);
+  EXPECT_FALSE(query.ByIdentity("email:fremd@betrieb.de"));
+  auto person = query.ByIdentity("email:person0@betrieb.de");
+  ASSERT_TRUE(person);
+  EXPECT_EQ(person->state.applied_events(), 1u);
 }
 
 TEST(BadInput, MissingBrokerIsAClearBoundedError) {

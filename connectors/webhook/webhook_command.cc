@@ -12,6 +12,7 @@
 #include "connectors/webhook/server.h"
 #include "core/events/identity.h"
 #include "core/kafka/client.h"
+#include "core/util/host.h"
 
 namespace accord::connectors::webhook {
 namespace {
@@ -19,12 +20,6 @@ namespace {
 struct WebhookOptions {
   std::string listen;
 };
-
-std::string HostName() {
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
-  return name;
-}
 
 // The topic must exist before the first request: a missing one would turn
 // every request into a 503 instead of one clear error now.

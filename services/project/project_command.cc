@@ -2,16 +2,29 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
 #include "core/metrics/metrics.h"
+#include "core/util/hash.h"
+#include "core/util/host.h"
 #include "services/api/http_server.h"
 #include "services/project/projector.h"
 #include "services/snapshot/snapshot.h"
 
 namespace accord::project {
+
+std::string DefaultInstanceId(const std::string& host, const std::string& absolute_store_path) {
+  // Kafka takes letters, digits, '.', '_' and '-' in an instance id.
+  std::string id = "accord-";
+  for (char c : host.substr(0, 64))
+    id += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ? c : '-';
+  return id + "-" + Sha256Hex(absolute_store_path).substr(0, 16);
+}
+
 ProjectorStats RunProjector(config::AppConfig config, const RunCommandOptions& options,
                             std::optional<Projector::FollowUp> follow_up) {
   if (!options.db.empty()) config.store.path = options.db;
@@ -30,6 +43,13 @@ ProjectorStats RunProjector(config::AppConfig config, const RunCommandOptions& o
                             ": it lacks the later events wherever they stand in the log, so it "
                             "cannot be continued; replay with --until-offsets instead, or "
                             "restore a snapshot");
+  // A run that ends stays a dynamic member: a static one does not leave
+  // the group when it exits, and would hold its partitions from the group's
+  // other members until the session timeout.
+  if (config.project.instance_id.empty() && !options.until_caught_up)
+    config.project.instance_id = DefaultInstanceId(
+        HostName(),
+        std::filesystem::weakly_canonical(std::filesystem::absolute(config.store.path)).string());
   metrics::Registry registry;
   Projector projector(config, *store, &registry, std::move(follow_up));
   // Serves while the projection runs: queries read the store it writes,
@@ -40,8 +60,10 @@ ProjectorStats RunProjector(config::AppConfig config, const RunCommandOptions& o
   http.AcceptSnapshots(
       [&store](const std::string& body) { return snapshot::AnswerSnapshotRequest(*store, body); });
   if (listen) http.Start(listen->host, listen->port);
-  spdlog::info("folding {}.* from {} into {} as group {}", config.kafka.topic_prefix,
-               config.kafka.bootstrap_servers, config.store.path, config.project.group_id);
+  spdlog::info("folding {}.* from {} into {} as group {}, {}", config.kafka.topic_prefix,
+               config.kafka.bootstrap_servers, config.store.path, config.project.group_id,
+               config.project.instance_id.empty() ? "dynamic member"
+                                                  : "instance " + config.project.instance_id);
   Projector::RunOptions run;
   run.until_caught_up = options.until_caught_up;
   run.stop = &cli::StopOnSignals();

@@ -25,6 +25,15 @@ struct RunCommandOptions {
 void AddRunOptions(CLI::App& command, const std::shared_ptr<RunCommandOptions>& options,
                    const std::string& defaults_section);
 
+// The consumer's group.instance.id when project.instance_id is empty, for
+// a projection or feedback service that runs until stopped: static
+// membership lets an instance restarted after a crash rejoin at once,
+// where a new member would wait out the dead one's session timeout. It
+// names the host and the store (the SHA-256 of its absolute path), so
+// instances with different stores differ and a restart on the same store
+// keeps its id; RocksDB's lock keeps two processes off one store.
+std::string DefaultInstanceId(const std::string& host, const std::string& absolute_store_path);
+
 // Runs a Projector over `config` (store.path, project.group_id and
 // project.http_listen as the command's options leave them) until stopped by
 // SIGINT or SIGTERM, or caught up when asked; serves the query API, /metrics,

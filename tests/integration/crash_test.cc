@@ -110,5 +110,45 @@ TEST(Crash, SigkillMidStreamEndsWithTheCleanPassState) {
   }
 }
 
+// A killed service restarted on its store rejoins its group at once (static
+// membership with a default instance id) instead of waiting out the dead
+// member's session timeout (45 s by default), for the projection and the
+// feedback service alike.
+TEST(Crash, AKilledServiceFoldsAgainWithinSecondsOfItsRestart) {
+  for (const std::string command : {"project", "feedback"}) {
+    SCOPED_TRACE(command);
+    auto topics = CreateTopics("restart-" + command, 3);
+    std::vector<v1::Event> events;
+    for (int i = 0; i < 200; ++i)
+      events.push_back(ContactEvent("crm", "R-" + std::to_string(i), 1, 1735689600000 + i,
+                                    "kunde" + std::to_string(i) + "@firma.de", "Neumann"));
+    const auto half = events.begin() + 100;
+    PublishEvents(topics, {events.begin(), half});
+    TempDir dir;
+    const std::string db = dir / "state";
+    const std::vector<std::string> args = {command, "--db", db};
+    {
+      AccordProcess service(args, topics.prefix);
+      ASSERT_TRUE(WaitUntil([&] { return FoldedOffsets(db) == EndOffsets(topics); },
+                            std::chrono::seconds(60)))
+          << service.Stderr();
+      EXPECT_NE(service.Stderr().find("instance accord-"), std::string::npos) << service.Stderr();
+      service.Kill(SIGKILL);
+      EXPECT_EQ(service.Wait(), -SIGKILL);
+    }
+    PublishEvents(topics, {half, events.end()});
+
+    AccordProcess restarted(args, topics.prefix);
+    const auto started = std::chrono::steady_clock::now();
+    ASSERT_TRUE(WaitUntil([&] { return FoldedOffsets(db) == EndOffsets(topics); },
+                          std::chrono::seconds(60)))
+        << restarted.Stderr();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10))
+        << restarted.Stderr();
+    restarted.Kill(SIGTERM);
+    EXPECT_EQ(restarted.Wait(), 0) << restarted.Stderr();
+  }
+}
+
 }  // namespace
 }  // namespace accord::testing

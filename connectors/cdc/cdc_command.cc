@@ -14,7 +14,7 @@
 #include "connectors/core/event_sink.h"
 #include "core/kafka/client.h"
 #include "core/metrics/metrics.h"
-#include "services/api/server_thread.h"
+#include "core/http/server.h"
 
 namespace accord::connectors::cdc {
 namespace {
@@ -82,8 +82,8 @@ int RunCdc(const CdcOptions& options, cli::Context& context) {
   connection.Prepare(options.slot, options.publication, tables);
   metrics::Registry registry;
   EventSink sink(config.kafka, "cdc-" + options.slot, options.ledger, &registry);
-  api::ServerThread serving;
-  serving.StartHealthAndMetrics(options.http_listen, registry, "CDC health and metrics");
+  http::HealthServer serving("cdc", "CDC health and metrics", config.http, registry);
+  serving.Start(options.http_listen);
   auto& confirmed_position = registry.GetGauge(
       "accord_cdc_confirmed_lsn", "WAL position confirmed to PostgreSQL (all before it in Kafka)");
   auto change_counter = [&](const char* outcome) -> metrics::Counter& {

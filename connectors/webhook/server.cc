@@ -1,6 +1,5 @@
 #include "connectors/webhook/server.h"
 
-#include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
@@ -24,18 +23,6 @@ Answer JsonAnswer(int status, const Json& body) {
   // Refusals quote what the sender sent, which need not be UTF-8 (a query
   // parameter): replace what is not, rather than fail the answer.
   return {status, body.dump(2, ' ', false, Json::error_handler_t::replace) + "\n", std::nullopt};
-}
-
-void Send(httplib::Response& res, const Answer& answer) {
-  res.status = answer.status;
-  if (answer.retry_after_seconds)
-    res.set_header("Retry-After", std::to_string(*answer.retry_after_seconds));
-  res.set_content(answer.body, "application/json");
-}
-
-std::optional<std::string> Header(const httplib::Request& req, const char* name) {
-  if (!req.has_header(name)) return std::nullopt;
-  return req.get_header_value(name);
 }
 
 int64_t NowMs() {
@@ -71,8 +58,13 @@ Receiver::Receiver(ReceiverOptions options, Publish publish, metrics::Registry& 
                                    "(subscription types and properties it does not map)")) {}
 
 Answer Receiver::Handle(Shape shape, const Post& post, int64_t now_ms) {
-  const auto check = Verify(options_.secret, post.method, post.target, post.timestamp,
-                            post.signature, post.body, now_ms / 1000);
+  auto check = Verify(options_.secret, post.method, post.target, post.timestamp, post.signature,
+                      post.body, now_ms / 1000);
+  if (check.verdict == Verdict::kMismatch && !options_.previous_secret.empty()) {
+    auto previous = Verify(options_.previous_secret, post.method, post.target, post.timestamp,
+                           post.signature, post.body, now_ms / 1000);
+    if (previous.verdict == Verdict::kValid) check = previous;
+  }
   if (check.verdict != Verdict::kValid) {
     registry_
         .GetCounter("accord_webhook_signature_failures_total",
@@ -142,56 +134,75 @@ Answer Receiver::Handle(Shape shape, const Post& post, int64_t now_ms) {
                               {"ignored", std::move(ignored)}});
 }
 
-WebhookServer::WebhookServer(Receiver& receiver, metrics::Registry& registry, size_t max_body_bytes)
-    : receiver_(receiver), registry_(registry) {
-  auto& server = serving_.server();
-  server.set_payload_max_length(max_body_bytes);
-  auto hook = [this](Shape shape) {
-    return [this, shape](const httplib::Request& req, httplib::Response& res) {
-      Receiver::Post post;
-      post.method = req.method;
-      post.target = req.target;
-      if (req.has_param("source")) post.source = req.get_param_value("source");
-      post.timestamp = Header(req, kTimestampHeader);
-      post.signature = Header(req, kSignatureHeader);
-      post.body = req.body;
-      Send(res, receiver_.Handle(shape, post, NowMs()));
-    };
-  };
-  server.Post(kChangesPath, hook(Shape::kChanges));
-  server.Post(kFormsPath, hook(Shape::kForms));
-  serving_.ServeHealthAndMetrics(registry_);
-  // Requests no handler took, and httplib's own refusals (413 for a body
-  // over the limit, 400 for a bad request line), answered in JSON.
-  server.set_error_handler([max_body_bytes](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    const bool hook_path = req.path == kChangesPath || req.path == kFormsPath;
-    const bool get_path = req.path == kHealthPath || req.path == kMetricsPath;
-    if (res.status == 404 && (hook_path || get_path)) {
-      Send(res, ErrorAnswer(405, "method " + req.method + " not allowed on " + req.path));
-      res.set_header("Allow", hook_path ? "POST" : "GET, HEAD");
-    } else if (res.status == 404) {
-      Send(res, ErrorAnswer(404, "no such path: " + req.path + " (the hooks are " + kChangesPath +
-                                     " and " + kFormsPath + ")"));
-    } else if (res.status == 413) {
-      Send(res, ErrorAnswer(413, "the body is larger than " + std::to_string(max_body_bytes) +
-                                     " bytes (webhook.max_body_bytes)"));
-    } else {
-      Send(res, ErrorAnswer(res.status, "HTTP status " + std::to_string(res.status)));
-    }
-  });
-  serving_.AnswerExceptionsWith(
-      [](httplib::Response& res, const std::string& what) { Send(res, ErrorAnswer(500, what)); });
-  server.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+WebhookServer::WebhookServer(Receiver& receiver, metrics::Registry& registry, size_t max_body_bytes,
+                             http::ServerOptions options)
+    : receiver_(receiver),
+      registry_(registry),
+      max_body_bytes_(max_body_bytes),
+      metrics_access_(options.metrics_access) {
+  server_ = std::make_unique<http::Server>(
+      "webhook", "webhooks", std::move(options),
+      [this](const http::Request& head) { return Route(head); }, registry_);
+  server_->OnAnswered([this](const http::Request& head, int status) {
     registry_
         .GetCounter("accord_webhook_requests_total", "HTTP requests by path and status",
-                    {{"path", PathLabel(req.path)}, {"status", std::to_string(res.status)}})
+                    {{"path", PathLabel(head.path)}, {"status", std::to_string(status)}})
         .Add();
   });
 }
 
+WebhookServer::~WebhookServer() = default;
+
+http::Endpoint WebhookServer::Route(const http::Request& head) {
+  const bool get = head.method == "GET" || head.method == "HEAD";
+  if (head.path == kChangesPath || head.path == kFormsPath) {
+    if (head.method != "POST") return http::MethodNotAllowed(head, "POST", http::Access::kOpen);
+    // Open to anyone at the HTTP level: the receiver checks the signature.
+    http::Endpoint endpoint;
+    endpoint.max_body_bytes = max_body_bytes_;
+    const Shape shape = head.path == kChangesPath ? Shape::kChanges : Shape::kForms;
+    endpoint.answer = [this, shape](const http::Request& request) {
+      Receiver::Post post;
+      post.method = request.method;
+      post.target = request.target;
+      if (auto source = request.Param("source")) post.source = std::string(*source);
+      if (auto timestamp = request.Header(kTimestampHeader))
+        post.timestamp = std::string(*timestamp);
+      if (auto signature = request.Header(kSignatureHeader))
+        post.signature = std::string(*signature);
+      post.body = request.body;
+      const Answer answer = receiver_.Handle(shape, post, NowMs());
+      http::Response response{answer.status, "application/json", answer.body, {}};
+      if (answer.retry_after_seconds)
+        response.headers.emplace_back("Retry-After", std::to_string(*answer.retry_after_seconds));
+      return response;
+    };
+    return endpoint;
+  }
+  if (head.path == kHealthPath)
+    return get ? http::HealthEndpoint()
+               : http::MethodNotAllowed(head, "GET, HEAD", http::Access::kOpen);
+  if (head.path == kMetricsPath)
+    return get ? http::MetricsEndpoint(registry_, metrics_access_)
+               : http::MethodNotAllowed(head, "GET, HEAD", http::Access::kOpen);
+  http::Endpoint unknown;
+  unknown.answer = [](const http::Request& request) {
+    return http::ErrorResponse(404, "no such path: " + request.path + " (the hooks are " +
+                                        kChangesPath + " and " + kFormsPath + ")");
+  };
+  return unknown;
+}
+
 void WebhookServer::Start(const std::string& host, int port) {
-  serving_.Start(host, port, "webhooks", "choose another with --listen or webhook.listen");
+  server_->Start(host, port, "choose another with --listen or webhook.listen");
+}
+
+void WebhookServer::Stop() {
+  server_->Stop();
+}
+
+int WebhookServer::port() const {
+  return server_->port();
 }
 
 }  // namespace accord::connectors::webhook

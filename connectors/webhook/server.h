@@ -3,15 +3,16 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "connectors/webhook/mapping.h"
 #include "core/events/envelope.h"
+#include "core/http/server.h"
 #include "core/kafka/transactions.h"
 #include "core/metrics/metrics.h"
-#include "services/api/server_thread.h"
 
 namespace accord::connectors::webhook {
 
@@ -29,6 +30,9 @@ struct ReceiverOptions {
   std::chrono::seconds retry_after{10};
   // The largest message the producer takes (kafka::MessageMaxBytes).
   size_t max_message_bytes = 0;
+  // The secret being rotated out: while it is set, requests signed with
+  // either are accepted, so senders can switch one by one.
+  std::string previous_secret;
 };
 
 // One answer, independent of the HTTP library.
@@ -80,22 +84,29 @@ class Receiver {
 Answer ErrorAnswer(int status, std::string_view message);
 
 // The receiver's HTTP server: POST /v1/hooks/changes and /v1/hooks/forms,
-// GET /healthz and /metrics. Bodies over `max_body_bytes` are refused with
-// 413 before they are read. Counts every request by path and status.
+// GET /healthz and /metrics, behind the limits and checks of http::Server.
+// Bodies over `max_body_bytes` are refused with 413 while they are read.
+// Counts every request by path and status.
 class WebhookServer {
  public:
-  WebhookServer(Receiver& receiver, metrics::Registry& registry, size_t max_body_bytes);
+  WebhookServer(Receiver& receiver, metrics::Registry& registry, size_t max_body_bytes,
+                http::ServerOptions options);
+  ~WebhookServer();
 
-  // As api::ServerThread::Start; the address is named "webhooks".
+  // As http::Server::Start; the address is named "webhooks".
   void Start(const std::string& host, int port);
   // Finishes the requests in flight first.
-  void Stop() { serving_.Stop(); }
-  int port() const { return serving_.port(); }
+  void Stop();
+  int port() const;
 
  private:
+  http::Endpoint Route(const http::Request& head);
+
   Receiver& receiver_;
   metrics::Registry& registry_;
-  api::ServerThread serving_;
+  const size_t max_body_bytes_;
+  const http::Access metrics_access_;
+  std::unique_ptr<http::Server> server_;
 };
 
 }  // namespace accord::connectors::webhook

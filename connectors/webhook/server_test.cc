@@ -47,7 +47,7 @@ class ReceiverTest : public ::testing::Test {
   kafka::TransactionalPublisher::Result next_;
   metrics::Registry registry_;
   Receiver receiver_{
-      {kSecret, "marketing", events::Topics("it"), std::chrono::seconds(10), kMaxMessageBytes},
+      {kSecret, "marketing", events::Topics("it"), std::chrono::seconds(10), kMaxMessageBytes, ""},
       [this](const std::vector<Message>& batch) {
         batches_.push_back(batch);
         auto result = next_;
@@ -58,6 +58,35 @@ class ReceiverTest : public ::testing::Test {
 
   void SetUp() override { next_.committed = true; }
 };
+
+TEST_F(ReceiverTest, DuringARotationEitherSecretIsAccepted) {
+  Receiver rotating{{"new-secret", "marketing", events::Topics("it"), std::chrono::seconds(10),
+                     kMaxMessageBytes, kSecret},
+                    [](const std::vector<Message>& batch) {
+                      kafka::TransactionalPublisher::Result result;
+                      result.committed = true;
+                      result.published = batch.size();
+                      return result;
+                    },
+                    registry_};
+  auto signed_with = [&](const std::string& secret) {
+    Receiver::Post post;
+    post.target = "/v1/hooks/changes";
+    post.timestamp = std::to_string(kNowMs / 1000);
+    post.signature = Sign(secret, "POST", post.target, *post.timestamp, kChange);
+    post.body = kChange;
+    return rotating.Handle(Shape::kChanges, post, kNowMs).status;
+  };
+  EXPECT_EQ(signed_with("new-secret"), 200);
+  EXPECT_EQ(signed_with(kSecret), 200);
+  EXPECT_EQ(signed_with("some-other-secret"), 401);
+  // Without a previous secret the old one is refused.
+  EXPECT_EQ(receiver_.Handle(Shape::kChanges, Signed("/v1/hooks/changes", kChange), kNowMs).status,
+            200);
+  Receiver::Post stale = Signed("/v1/hooks/changes", kChange);
+  stale.signature = Sign("new-secret", "POST", stale.target, *stale.timestamp, kChange);
+  EXPECT_EQ(receiver_.Handle(Shape::kChanges, stale, kNowMs).status, 401);
+}
 
 TEST_F(ReceiverTest, ASignedBatchIsPublishedInOneTransaction) {
   auto answer = receiver_.Handle(Shape::kChanges, Signed("/v1/hooks/changes", kChange), kNowMs);
@@ -191,7 +220,7 @@ class WebhookServerTest : public ReceiverTest {
         .count();
   }
 
-  WebhookServer server_{receiver_, registry_, 4096};
+  WebhookServer server_{receiver_, registry_, 4096, http::ServerOptions{}};
   std::unique_ptr<httplib::Client> client_;
 };
 

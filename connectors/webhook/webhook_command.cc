@@ -36,12 +36,16 @@ void RunWebhook(const WebhookOptions& options, cli::Context& context) {
   config::AppConfig config = context.Config();
   auto& webhook = config.webhook;
   if (!options.listen.empty()) webhook.listen = options.listen;
-  const auto listen = api::ParseListenAddress(webhook.listen);
+  const auto listen = http::ParseListenAddress(webhook.listen);
   const char* secret = std::getenv(webhook.secret_env.c_str());
   if (secret == nullptr || *secret == '\0')
     throw std::runtime_error("no webhook secret: set the environment variable " +
                              webhook.secret_env +
                              " (webhook.secret_env) to the secret senders sign requests with");
+  const char* previous_secret = std::getenv(webhook.previous_secret_env.c_str());
+  if (previous_secret != nullptr && *previous_secret != '\0')
+    spdlog::warn("accepting requests signed with the previous secret ({}) too, until it is unset",
+                 webhook.previous_secret_env);
   if (!events::IsValidSystemName(webhook.source_system) ||
       webhook.source_system == events::kAccordSystem)
     throw config::ConfigError("webhook.source_system \"" + webhook.source_system +
@@ -67,12 +71,13 @@ void RunWebhook(const WebhookOptions& options, cli::Context& context) {
   metrics::Registry registry;
   Receiver receiver(
       {secret, webhook.source_system, topics, std::chrono::ceil<std::chrono::seconds>(timeout),
-       kafka::MessageMaxBytes(config.kafka)},
+       kafka::MessageMaxBytes(config.kafka), previous_secret ? previous_secret : ""},
       [&publisher](const std::vector<kafka::TransactionalPublisher::Message>& batch) {
         return publisher.Publish(batch);
       },
       registry);
-  WebhookServer server(receiver, registry, static_cast<size_t>(webhook.max_body_bytes));
+  WebhookServer server(receiver, registry, static_cast<size_t>(webhook.max_body_bytes),
+                       config.http);
   server.Start(listen.host, listen.port);
   spdlog::info("publishing to {} on {} as transactional id {}", topics.events,
                config.kafka.bootstrap_servers, transactional_id);

@@ -246,6 +246,8 @@ class FileReader {
             webhook.source_system = Scalar(value, key);
           else if (key == "secret_env")
             webhook.secret_env = Scalar(value, key);
+          else if (key == "previous_secret_env")
+            webhook.previous_secret_env = Scalar(value, key);
           else if (key == "max_body_bytes")
             webhook.max_body_bytes = ParseInt(Scalar(value, key), Where(path_, value), key, 1);
           else if (key == "publish_timeout_ms")
@@ -698,6 +700,7 @@ void ApplyEnvironment(AppConfig& config, const Environment& env) {
   text("ACCORD_WEBHOOK_LISTEN", config.webhook.listen);
   text("ACCORD_WEBHOOK_SOURCE_SYSTEM", config.webhook.source_system);
   text("ACCORD_WEBHOOK_SECRET_ENV", config.webhook.secret_env);
+  text("ACCORD_WEBHOOK_PREVIOUS_SECRET_ENV", config.webhook.previous_secret_env);
   number("ACCORD_WEBHOOK_MAX_BODY_BYTES", config.webhook.max_body_bytes, 1);
   number("ACCORD_WEBHOOK_PUBLISH_TIMEOUT_MS", config.webhook.publish_timeout_ms, 1);
   text("ACCORD_WEBHOOK_TRANSACTIONAL_ID", config.webhook.transactional_id);

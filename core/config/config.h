@@ -35,7 +35,12 @@ struct ProjectConfig {
   std::string group_id = "accord-projection";
   // Static group membership (Kafka's group.instance.id): an instance that
   // restarts under the same id gets its partitions back at once instead of
-  // after the session timeout. Empty: dynamic membership.
+  // after the session timeout. Empty: a running project or feedback service
+  // uses "accord-<host name>-<16 hex digits of SHA-256 of the store's
+  // absolute path>" (logged at start); --until-caught-up runs stay dynamic
+  // members. A static member does not leave its group when it stops: an
+  // instance removed for good hands its partitions on after
+  // session.timeout.ms.
   std::string instance_id;
   // A batch ends at whichever comes first; each fold thread writes its share
   // of a batch in one RocksDB write. Under full load batches end by count:
@@ -60,6 +65,9 @@ struct WebhookConfig {
   std::string source_system = "marketing";
   // The environment variable holding the secret requests are signed with.
   std::string secret_env = "ACCORD_WEBHOOK_SECRET";
+  // During a rotation, the environment variable holding the secret being
+  // replaced; requests signed with either secret are accepted while it is set.
+  std::string previous_secret_env = "ACCORD_WEBHOOK_SECRET_PREVIOUS";
   // Larger request bodies are refused (413).
   int max_body_bytes = 1 << 20;
   // How long a request waits for Kafka to take its events before it is

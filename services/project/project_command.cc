@@ -30,9 +30,9 @@ ProjectorStats RunProjector(config::AppConfig config, const RunCommandOptions& o
   if (!options.db.empty()) config.store.path = options.db;
   if (!options.group_id.empty()) config.project.group_id = options.group_id;
   if (options.http_listen) config.project.http_listen = *options.http_listen;
-  std::optional<api::ListenAddress> listen;
+  std::optional<http::ListenAddress> listen;
   if (!config.project.http_listen.empty())
-    listen = api::ParseListenAddress(config.project.http_listen);
+    listen = http::ParseListenAddress(config.project.http_listen);
   if (!options.restore.empty()) {
     snapshot::Restore(options.restore, config.store.path);
     spdlog::info("restored snapshot {} into {}", options.restore, config.store.path);
@@ -55,8 +55,9 @@ ProjectorStats RunProjector(config::AppConfig config, const RunCommandOptions& o
   // Serves while the projection runs: queries read the store it writes,
   // /readyz reports whether it has caught up. A port in use fails here,
   // before anything is folded.
+  config.http.insecure_no_auth = config.http.insecure_no_auth || options.insecure_no_auth;
   api::HttpServer http(
-      *store, [&projector] { return projector.Ready(); }, registry);
+      *store, [&projector] { return projector.Ready(); }, registry, config.http);
   http.AcceptSnapshots(
       [&store](const std::string& body) { return snapshot::AnswerSnapshotRequest(*store, body); });
   if (listen) http.Start(listen->host, listen->port);
@@ -95,6 +96,10 @@ void AddRunOptions(CLI::App& command, const std::shared_ptr<RunCommandOptions>& 
       "(default: " +
           defaults_section + ".http_listen)");
   http_listen->type_name("HOST:PORT");
+  command.add_flag("--insecure-no-auth", options->insecure_no_auth,
+                   "Serve the HTTP API without bearer tokens: anyone who reaches it reads every "
+                   "customer. Refused unless the address is loopback; without it, tokens are "
+                   "required (http.tokens, docs/security.md)");
 }
 
 void RegisterProjectCommand(CLI::App& app, cli::Context& context) {

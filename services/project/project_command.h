@@ -21,6 +21,8 @@ struct RunCommandOptions {
   std::string restore;
   // Set when --http-listen was given (an empty value turns the server off).
   std::optional<std::string> http_listen;
+  // --insecure-no-auth: serve the HTTP API without tokens, on loopback only.
+  bool insecure_no_auth = false;
 };
 void AddRunOptions(CLI::App& command, const std::shared_ptr<RunCommandOptions>& options,
                    const std::string& defaults_section);

@@ -63,7 +63,15 @@ Answer Receiver::Handle(Shape shape, const Post& post, int64_t now_ms) {
   if (check.verdict == Verdict::kMismatch && !options_.previous_secret.empty()) {
     auto previous = Verify(options_.previous_secret, post.method, post.target, post.timestamp,
                            post.signature, post.body, now_ms / 1000);
-    if (previous.verdict == Verdict::kValid) check = previous;
+    if (previous.verdict == Verdict::kValid) {
+      // Which senders still sign with the old secret, before it is unset.
+      registry_
+          .GetCounter("accord_webhook_previous_secret_total",
+                      "Requests accepted with the previous secret during a rotation")
+          .Add();
+      spdlog::info("{}: signed with the previous secret", post.target);
+      check = previous;
+    }
   }
   if (check.verdict != Verdict::kValid) {
     registry_
@@ -139,7 +147,8 @@ WebhookServer::WebhookServer(Receiver& receiver, metrics::Registry& registry, si
     : receiver_(receiver),
       registry_(registry),
       max_body_bytes_(max_body_bytes),
-      metrics_access_(options.metrics_access) {
+      metrics_access_(options.metrics_access),
+      options_(options) {
   server_ = std::make_unique<http::Server>(
       "webhook", "webhooks", std::move(options),
       [this](const http::Request& head) { return Route(head); }, registry_);
@@ -194,6 +203,7 @@ http::Endpoint WebhookServer::Route(const http::Request& head) {
 }
 
 void WebhookServer::Start(const std::string& host, int port) {
+  if (metrics_access_ != http::Access::kOpen) http::CheckCredentials(options_, host, "/metrics");
   server_->Start(host, port, "choose another with --listen or webhook.listen");
 }
 

@@ -106,6 +106,7 @@ class WebhookServer {
   metrics::Registry& registry_;
   const size_t max_body_bytes_;
   const http::Access metrics_access_;
+  const http::ServerOptions options_;
   std::unique_ptr<http::Server> server_;
 };
 

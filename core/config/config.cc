@@ -640,10 +640,11 @@ void ApplyHttpTokens(http::ServerOptions& http, const Environment& env) {
       AddPrincipal(http, entry.substr(0, colon), entry.substr(colon + 1),
                    "environment ACCORD_HTTP_TOKENS");
     }
+  // A missing or weak token is refused by the servers that need them
+  // (http::CheckCredentials), not here: commands that serve nothing run
+  // with the same configuration and no tokens.
   for (auto& principal : http.principals) {
-    std::string variable = "ACCORD_HTTP_TOKEN_";
-    for (char c : principal.name)
-      variable += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const std::string variable = http::TokenVariable(principal.name);
     auto direct = env.find(variable);
     auto file = env.find(variable + "_FILE");
     if (direct != env.end() && file != env.end())
@@ -653,28 +654,16 @@ void ApplyHttpTokens(http::ServerOptions& http, const Environment& env) {
       principal.token = direct->second;
     else if (file != env.end())
       principal.token = ReadSecretFile(file->second, variable);
-    else
-      throw ConfigError("http.tokens." + principal.name + ": no token: set " + variable + " or " +
-                        variable + "_FILE (a file holding it)");
-    if (principal.token.size() < 16)
-      throw ConfigError("http.tokens." + principal.name +
-                        ": the token is shorter than 16 characters, which can be guessed; use "
-                        "e.g. openssl rand -hex 32");
   }
-  for (size_t i = 0; i < http.principals.size(); ++i)
-    for (size_t j = i + 1; j < http.principals.size(); ++j)
-      if (http.principals[i].token == http.principals[j].token)
-        throw ConfigError("http.tokens: " + http.principals[i].name + " and " +
-                          http.principals[j].name + " have the same token");
 }
 
 void ApplyEnvironment(AppConfig& config, const Environment& env) {
   auto text = [&](const char* name, std::string& target) {
     if (auto it = env.find(name); it != env.end()) target = it->second;
   };
-  auto number = [&](const char* name, int& target, int min) {
+  auto number = [&](const char* name, int& target, int min, int max = 1'000'000'000) {
     if (auto it = env.find(name); it != env.end())
-      target = ParseInt(it->second, std::string("environment ") + name, name, min);
+      target = ParseInt(it->second, std::string("environment ") + name, name, min, max);
   };
   text("ACCORD_LOG_LEVEL", config.log_level);
   text("ACCORD_KAFKA_BOOTSTRAP_SERVERS", config.kafka.bootstrap_servers);
@@ -705,19 +694,20 @@ void ApplyEnvironment(AppConfig& config, const Environment& env) {
   number("ACCORD_WEBHOOK_PUBLISH_TIMEOUT_MS", config.webhook.publish_timeout_ms, 1);
   text("ACCORD_WEBHOOK_TRANSACTIONAL_ID", config.webhook.transactional_id);
   auto& http = config.http;
-  auto size = [&](const char* name, size_t& target, int min) {
+  auto size = [&](const char* name, size_t& target, int min, int max = 1'000'000'000) {
     int value = static_cast<int>(std::min<size_t>(target, 1'000'000'000));
-    number(name, value, min);
+    number(name, value, min, max);
     target = static_cast<size_t>(value);
   };
+  // The same ranges as the file's keys (FileReader::ReadHttp).
   size("ACCORD_HTTP_MAX_BODY_BYTES", http.limits.max_body_bytes, 1);
-  size("ACCORD_HTTP_MAX_HEADER_BYTES", http.limits.max_header_bytes, 1024);
-  size("ACCORD_HTTP_MAX_HEADER_FIELDS", http.limits.max_header_fields, 8);
+  size("ACCORD_HTTP_MAX_HEADER_BYTES", http.limits.max_header_bytes, 1024, 1 << 20);
+  size("ACCORD_HTTP_MAX_HEADER_FIELDS", http.limits.max_header_fields, 8, 10000);
   number("ACCORD_HTTP_HEADER_TIMEOUT_MS", http.limits.header_timeout_ms, 100);
   number("ACCORD_HTTP_BODY_TIMEOUT_MS", http.limits.body_timeout_ms, 100);
   number("ACCORD_HTTP_WRITE_TIMEOUT_MS", http.limits.write_timeout_ms, 100);
-  number("ACCORD_HTTP_MAX_CONNECTIONS", http.limits.max_connections, 1);
-  number("ACCORD_HTTP_WORKERS", http.limits.workers, 1);
+  number("ACCORD_HTTP_MAX_CONNECTIONS", http.limits.max_connections, 1, 100000);
+  number("ACCORD_HTTP_WORKERS", http.limits.workers, 1, 256);
   text("ACCORD_HTTP_TLS_CERT_FILE", http.tls_cert_file);
   text("ACCORD_HTTP_TLS_KEY_FILE", http.tls_key_file);
   text("ACCORD_HTTP_ACCESS_LOG", http.access_log);

@@ -411,3 +411,71 @@ TEST_F(ConfigTest, SinkSection) {
 
 }  // namespace
 }  // namespace accord::config
+
+namespace accord::config {
+namespace {
+
+class HttpConfigTest : public ConfigTest {};
+
+TEST_F(HttpConfigTest, ReadsLimitsTlsHostsAndRolesWithTokensFromTheEnvironment) {
+  env_["ACCORD_HTTP_TOKEN_OPS"] = "ops-token-0123456789";
+  Write("auditor.token", "auditor-token-0123456789\n");
+  env_["ACCORD_HTTP_TOKEN_AUDIT_TEAM_FILE"] = dir_ + "/auditor.token";
+  env_["ACCORD_HTTP_TOKENS"] = "dashboard:aggregate";
+  env_["ACCORD_HTTP_TOKEN_DASHBOARD"] = "dashboard-token-0123456789";
+  env_["ACCORD_HTTP_MAX_CONNECTIONS"] = "64";
+  auto config = LoadText(R"(
+http:
+  max_body_bytes: 2048
+  header_timeout_ms: 3000
+  tls_cert_file: /etc/accord/api.pem
+  tls_key_file: /etc/accord/api.key
+  allowed_hosts: [accord.internal]
+  allowed_origins: ["https://ops.internal"]
+  metrics_access: aggregate
+  access_log: /var/log/accord/access.log
+  tokens:
+    ops: admin
+    audit-team: read
+)");
+  const auto& http = config.http;
+  EXPECT_EQ(http.limits.max_body_bytes, 2048u);
+  EXPECT_EQ(http.limits.header_timeout_ms, 3000);
+  EXPECT_EQ(http.limits.max_connections, 64);
+  EXPECT_EQ(http.tls_cert_file, "/etc/accord/api.pem");
+  EXPECT_EQ(http.allowed_hosts, std::vector<std::string>{"accord.internal"});
+  EXPECT_EQ(http.allowed_origins, std::vector<std::string>{"https://ops.internal"});
+  EXPECT_EQ(http.metrics_access, http::Access::kAggregate);
+  EXPECT_EQ(http.access_log, "/var/log/accord/access.log");
+  ASSERT_EQ(http.principals.size(), 3u);
+  EXPECT_EQ(http.principals[0].name, "ops");
+  EXPECT_EQ(http.principals[0].role, http::Access::kAdmin);
+  EXPECT_EQ(http.principals[0].token, "ops-token-0123456789");
+  EXPECT_EQ(http.principals[1].name, "audit-team");
+  EXPECT_EQ(http.principals[1].token, "auditor-token-0123456789");
+  EXPECT_EQ(http.principals[2].name, "dashboard");
+  EXPECT_EQ(http.principals[2].role, http::Access::kAggregate);
+}
+
+TEST_F(HttpConfigTest, TokensNeverComeFromTheFileAndRolesAreChecked) {
+  EXPECT_NE(ErrorOf("http:\n  token: abc\n").find("secrets"), std::string::npos);
+  EXPECT_NE(ErrorOf("http:\n  tokens:\n    ops: root\n").find("not a role"), std::string::npos);
+  EXPECT_NE(ErrorOf("http:\n  tokens:\n    ops: open\n").find("aggregate, read or admin"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("http:\n  tokens:\n    Ops: admin\n").find("a-z"), std::string::npos);
+  EXPECT_NE(ErrorOf("http:\n  max_connections: 0\n").find("max_connections"), std::string::npos);
+  env_["ACCORD_HTTP_MAX_HEADER_BYTES"] = "99999999";
+  EXPECT_NE(ErrorOf("").find("ACCORD_HTTP_MAX_HEADER_BYTES"), std::string::npos);
+}
+
+TEST_F(HttpConfigTest, AMissingTokenLoadsForCommandsThatServeNothing) {
+  // accord import with the servers' configuration: the token is the
+  // servers' business (http::CheckCredentials refuses to serve without it).
+  auto config = LoadText("http:\n  tokens:\n    ops: admin\n");
+  ASSERT_EQ(config.http.principals.size(), 1u);
+  EXPECT_TRUE(config.http.principals[0].token.empty());
+  EXPECT_EQ(http::TokenVariable("audit-team"), "ACCORD_HTTP_TOKEN_AUDIT_TEAM");
+}
+
+}  // namespace
+}  // namespace accord::config

@@ -50,6 +50,13 @@ std::optional<Access> ParseAccess(std::string_view name) {
   return std::nullopt;
 }
 
+std::string TokenVariable(std::string_view principal) {
+  std::string variable = "ACCORD_HTTP_TOKEN_";
+  for (char c : principal)
+    variable += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return variable;
+}
+
 bool IsStateChanging(std::string_view method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
 }
@@ -98,8 +105,11 @@ bool IsIpLiteral(std::string_view host) {
 Guard::Guard(const ServerOptions& options) : insecure_(options.insecure_no_auth) {
   for (const auto& host : options.allowed_hosts) allowed_hosts_.push_back(Lower(host));
   for (const auto& origin : options.allowed_origins) allowed_origins_.push_back(Lower(origin));
+  // A principal without a token can never be matched (CheckCredentials
+  // refuses to serve with one).
   for (const auto& principal : options.principals)
-    holders_.push_back({principal.name, principal.role, Digest(principal.token)});
+    if (!principal.token.empty())
+      holders_.push_back({principal.name, principal.role, Digest(principal.token)});
 }
 
 std::optional<Refusal> Guard::CheckHost(std::optional<std::string_view> host) const {

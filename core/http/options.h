@@ -21,7 +21,13 @@ std::string_view AccessName(Access access);
 // "open", "aggregate", "read" or "admin"; nullopt for anything else.
 std::optional<Access> ParseAccess(std::string_view name);
 
-// One bearer token and who holds it.
+// The environment variable holding a principal's token:
+// ACCORD_HTTP_TOKEN_<NAME>, the name upper-cased with '-' as '_' (or the file
+// that <variable>_FILE names).
+std::string TokenVariable(std::string_view principal);
+
+// One bearer token and who holds it; the token is empty when the
+// environment gives none.
 struct Principal {
   std::string name;
   Access role = Access::kAggregate;

@@ -23,6 +23,7 @@
 
 #include "core/config/config.h"
 #include "core/http/guard.h"
+#include "core/http/head.h"
 #include "core/metrics/metrics.h"
 #include "core/util/time.h"
 
@@ -221,10 +222,10 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
                                   self->core_.Refused("tls_handshake").Add();
                                   return;
                                 }
-                                self->ReadHead();
+                                self->AwaitHead();
                               });
     } else {
-      ReadHead();
+      AwaitHead();
     }
   }
 
@@ -236,18 +237,13 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     return overflow_ ? std::min(configured, kProbeHeaderTimeout) : configured;
   }
 
-  void ReadHead() {
+  void AwaitHead() {
     if (core_.stopping) return Close();
     head_ = Request{};
     head_.remote = remote_;
     endpoint_ = Endpoint{};
     parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(core_.options.limits.max_header_bytes));
-    // The body's limit is the endpoint's, set once the head is read; a
-    // limit here would refuse a large Content-Length before authentication.
-    // (Not boost::none: Boost 1.74 compares a Content-Length with an empty
-    // limit as exceeding it.)
-    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    PrepareParser(*parser_, core_.options.limits);
     Lowest().expires_after(HeaderTimeout());
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = this->shared_from_this()](beast::error_code error, size_t) {
@@ -265,39 +261,13 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       if (buffer_.size() > 0 || parser_->got_some()) core_.Refused("header_timeout").Add();
       return Close();
     }
-    if (error == bhttp::error::header_limit)
-      return Refuse({431,
-                     "the request line and headers exceed " +
-                         std::to_string(core_.options.limits.max_header_bytes) +
-                         " bytes (http.max_header_bytes)",
-                     "header_too_large"});
     if (error) {
-      if (parser_->got_some())
-        return Refuse({400, "malformed request: " + error.message(), "bad_request"});
+      if (auto refusal = HeadError(*parser_, error, core_.options.limits)) return Refuse(*refusal);
       return Close();
     }
     core_.BeginRequest();
     in_request_ = true;
-    auto& message = parser_->get();
-    head_.method = std::string(message.method_string());
-    head_.target = std::string(message.target());
-    size_t fields = 0;
-    for (const auto& field : message) {
-      std::string name(field.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      head_.headers.emplace_back(std::move(name), std::string(field.value()));
-      ++fields;
-    }
-    if (fields > core_.options.limits.max_header_fields)
-      return Refuse({431,
-                     "more than " + std::to_string(core_.options.limits.max_header_fields) +
-                         " header fields (http.max_header_fields)",
-                     "header_too_large"});
-    std::string target_error;
-    auto target = ParseTarget(head_.target, target_error);
-    if (!target) return Refuse({400, target_error, "bad_request"});
-    head_.path = std::move(target->path);
-    head_.params = std::move(target->params);
+    if (auto refusal = ReadHead(*parser_, core_.options.limits, head_)) return Refuse(*refusal);
 
     endpoint_ = core_.router(head_);
     if (overflow_ && !endpoint_.probe)
@@ -326,7 +296,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
         expect &&
         beast::iequals(beast::string_view(expect->data(), expect->size()), "100-continue")) {
       auto go_on = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
-                                                                        message.version());
+                                                                        parser_->get().version());
       Lowest().expires_after(std::chrono::milliseconds(core_.options.limits.write_timeout_ms));
       bhttp::async_write(stream_, *go_on,
                          [self = this->shared_from_this(), go_on](beast::error_code error, size_t) {
@@ -336,10 +306,6 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
       return;
     }
     ReadBody();
-  }
-
-  Refusal BodyTooLarge(size_t limit) const {
-    return {413, "the body is larger than " + std::to_string(limit) + " bytes", "body_too_large"};
   }
 
   void ReadBody() {
@@ -430,7 +396,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     in_request_ = false;
     core_.EndRequest();
     if (error || !keep_alive_) return Close();
-    ReadHead();
+    AwaitHead();
   }
 
   void Close() {
@@ -489,8 +455,8 @@ void Accept(ServerCore& core) {
         if (!core.tls) {
           static constexpr std::string_view kFull =
               "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-              "Retry-After: 1\r\nConnection: close\r\nContent-Length: 35\r\n\r\n"
-              "{\"error\":\"too many connections\"}\n\n";
+              "Retry-After: 1\r\nConnection: close\r\nContent-Length: 33\r\n\r\n"
+              "{\"error\":\"too many connections\"}\n";
           beast::error_code ignored;
           socket.non_blocking(true, ignored);
           socket.write_some(asio::buffer(kFull.data(), kFull.size()), ignored);
@@ -656,6 +622,22 @@ void CheckCredentials(const ServerOptions& options, const std::string& host,
         " needs credentials: configure bearer tokens (http.tokens with ACCORD_HTTP_TOKEN_<NAME> or "
         "ACCORD_HTTP_TOKEN_<NAME>_FILE, docs/security.md), or pass --insecure-no-auth to serve "
         "without them on loopback");
+  const auto& principals = options.principals;
+  for (size_t i = 0; i < principals.size(); ++i) {
+    const auto& principal = principals[i];
+    const std::string variable = TokenVariable(principal.name);
+    if (principal.token.empty())
+      throw std::runtime_error("http.tokens." + principal.name + ": no token: set " + variable +
+                               " or " + variable + "_FILE (a file holding it)");
+    if (principal.token.size() < 16)
+      throw std::runtime_error("http.tokens." + principal.name +
+                               ": the token is shorter than 16 characters, which can be guessed; "
+                               "use e.g. openssl rand -hex 32");
+    for (size_t j = 0; j < i; ++j)
+      if (principals[j].token == principal.token)
+        throw std::runtime_error("http.tokens: " + principals[j].name + " and " + principal.name +
+                                 " have the same token");
+  }
 }
 
 HealthServer::HealthServer(std::string listener, std::string what, const ServerOptions& options,

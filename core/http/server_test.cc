@@ -81,6 +81,20 @@ TEST(CheckCredentials, NoTokensIsRefusedAndInsecureOnlyOnLoopback) {
   options.insecure_no_auth = false;
   options.principals = {{"ops", Access::kAdmin, kAdminToken}};
   EXPECT_NO_THROW(CheckCredentials(options, "0.0.0.0", "the API"));
+  auto refusal = [&] {
+    try {
+      CheckCredentials(options, "127.0.0.1", "the API");
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("served");
+  };
+  options.principals.push_back({"dashboard", Access::kAggregate, ""});
+  EXPECT_THAT(refusal(), HasSubstr("ACCORD_HTTP_TOKEN_DASHBOARD"));
+  options.principals.back().token = "short";
+  EXPECT_THAT(refusal(), HasSubstr("shorter than 16"));
+  options.principals.back().token = kAdminToken;
+  EXPECT_THAT(refusal(), HasSubstr("the same token"));
 }
 
 // A server with an endpoint of each kind, small limits and a worker that a

@@ -36,7 +36,8 @@ void RegisterFeedbackCommand(CLI::App& app, cli::Context& context) {
       "them, so a restart or a replay emits the same ids. Runs until SIGINT or SIGTERM, "
       "publishing a tick to every partition of <prefix>.events every feedback.tick_interval_s "
       "so that time passes for reactivation (see accord tick); or, with --until-caught-up, "
-      "without ticking until every assigned partition is folded to its end.");
+      "without ticking until every assigned partition is folded to its end. Its HTTP API "
+      "(feedback.http_listen) needs bearer tokens like the projection's (docs/security.md).");
   project::AddRunOptions(*command, options, "feedback");
   command->callback([options, &context] {
     config::AppConfig config = context.Config();

@@ -113,7 +113,8 @@ void RegisterProjectCommand(CLI::App& app, cli::Context& context) {
       "nothing twice. A message that cannot be folded is parked in <prefix>.deadletter with "
       "its reason, topic, partition and offset (see accord deadletter), counted, and the "
       "projection goes on. POST /v1/snapshots (accord snapshot create) checkpoints the state "
-      "while it runs; --restore starts from such a snapshot.");
+      "while it runs; --restore starts from such a snapshot. The HTTP API needs a bearer token of "
+      "the role each endpoint names (http.tokens; docs/security.md, docs/api.md).");
   AddRunOptions(*project, options, "project");
   project->callback([options, &context] {
     auto stats = RunProjector(context.Config(), *options, std::nullopt);

@@ -258,6 +258,35 @@ TEST(Webhook, SignedRequestsLandInKafkaAndRefusedOnesPublishNothing) {
       << webhook.process().Stdout();
 }
 
+TEST(Webhook, DuringASecretRotationBothSecretsAreAcceptedAndTheOldOneIsCounted) {
+  auto topics = CreateTopics("webhook-rotation", 3);
+  ASSERT_TRUE(AwaitTopic(KafkaConfigFor(topics.prefix), topics.names.events));
+  WebhookProcess webhook(topics.prefix, {{"ACCORD_WEBHOOK_SECRET", "the-new-secret"},
+                                         {"ACCORD_WEBHOOK_SECRET_PREVIOUS", kSecret}});
+  ASSERT_GT(webhook.port(), 0) << webhook.process().Stderr();
+  auto old_secret = webhook.Post("/v1/hooks/changes?source=crm", kChanges);
+  ASSERT_TRUE(old_secret);
+  EXPECT_EQ(old_secret->status, 200) << old_secret->body;
+  auto new_secret = webhook.Post("/v1/hooks/forms", kSubmission, NowSeconds(), "the-new-secret");
+  ASSERT_TRUE(new_secret);
+  EXPECT_EQ(new_secret->status, 200) << new_secret->body;
+  auto other = webhook.Post("/v1/hooks/forms", kSubmission, NowSeconds(), "a-third-secret");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 401);
+
+  std::set<std::string> accepted = EventIds(old_secret->body);
+  for (const auto& id : EventIds(new_secret->body)) accepted.insert(id);
+  std::set<std::string> in_kafka;
+  for (const auto& [key, event] :
+       CommittedEvents(KafkaConfigFor(topics.prefix), topics.names.events))
+    in_kafka.insert(event.event_id());
+  EXPECT_EQ(in_kafka, accepted);
+  auto metrics = webhook.client().Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("accord_webhook_previous_secret_total 1\n"), std::string::npos)
+      << metrics->body;
+}
+
 TEST(Webhook, RefusesToStartWithoutASecret) {
   auto result = RunAccord({"webhook", "--listen", "127.0.0.1:0"}, "it-webhook-no-secret",
                           {{"ACCORD_WEBHOOK_SECRET", ""}});

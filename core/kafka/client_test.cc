@@ -1,17 +1,14 @@
 // The streaming publisher's refusals of messages too large for Kafka, against
 // librdkafka's mock cluster (a real broker refuses them in
-// tests/integration/limits_test.cc).
+// tests/integration/import_test.cc).
 #include "core/kafka/client.h"
 
 #include <gtest/gtest.h>
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
+
+#include "core/kafka/testing/mock_cluster.h"
 
 namespace accord::kafka {
 namespace {
-
-constexpr int16_t kProduce = 0;
-constexpr char kTopic[] = "accord-test.events";
 
 TEST(MessageLimit, ComesFromTheKafkaPropertiesOrLibrdkafkasDefault) {
   config::KafkaConfig kafka;
@@ -27,28 +24,7 @@ TEST(MessageLimit, CountsKeyValueAndRecordFraming) {
             "(message.max.bytes)");
 }
 
-class PublisherTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char error[256];
-    handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), error, sizeof error);
-    ASSERT_NE(handle_, nullptr) << error;
-    cluster_ = rd_kafka_mock_cluster_new(handle_, 1);
-    ASSERT_NE(cluster_, nullptr);
-    ASSERT_EQ(rd_kafka_mock_topic_create(cluster_, kTopic, 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-    kafka_.bootstrap_servers = rd_kafka_mock_cluster_bootstraps(cluster_);
-    kafka_.connect_timeout_ms = 5000;
-  }
-
-  void TearDown() override {
-    if (cluster_) rd_kafka_mock_cluster_destroy(cluster_);
-    if (handle_) rd_kafka_destroy(handle_);
-  }
-
-  rd_kafka_t* handle_ = nullptr;
-  rd_kafka_mock_cluster_t* cluster_ = nullptr;
-  config::KafkaConfig kafka_;
-};
+class PublisherTest : public testing::MockClusterTest {};
 
 TEST_F(PublisherTest, AMessageOverTheProducersLimitFailsAloneWithItsTag) {
   kafka_.properties["message.max.bytes"] = "2000";

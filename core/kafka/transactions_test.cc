@@ -6,45 +6,25 @@
 #include "core/kafka/transactions.h"
 
 #include <gtest/gtest.h>
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include <algorithm>
 #include <chrono>
 #include <thread>
 
 #include "core/kafka/client.h"
+#include "core/kafka/testing/mock_cluster.h"
 
 namespace accord::kafka {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Kafka protocol API keys, as the mock's fault injection takes them.
-constexpr int16_t kProduce = 0;
+// Kafka protocol API keys beyond the fixture's, and the mock's one broker.
 constexpr int16_t kEndTxn = 26;
 constexpr int32_t kBroker = 1;
-constexpr char kTopic[] = "accord-test.events";
 
-class TransactionalPublisherTest : public ::testing::Test {
+class TransactionalPublisherTest : public testing::MockClusterTest {
  protected:
-  void SetUp() override {
-    char error[256];
-    handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, rd_kafka_conf_new(), error, sizeof error);
-    ASSERT_NE(handle_, nullptr) << error;
-    cluster_ = rd_kafka_mock_cluster_new(handle_, 1);
-    ASSERT_NE(cluster_, nullptr);
-    // One partition: a refused write refuses the whole batch.
-    ASSERT_EQ(rd_kafka_mock_topic_create(cluster_, kTopic, 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-    kafka_.bootstrap_servers = rd_kafka_mock_cluster_bootstraps(cluster_);
-    kafka_.connect_timeout_ms = 5000;
-  }
-
-  void TearDown() override {
-    if (cluster_) rd_kafka_mock_cluster_destroy(cluster_);
-    if (handle_) rd_kafka_destroy(handle_);
-  }
-
   TransactionalPublisher::Options Options(std::chrono::milliseconds timeout = 1000ms) {
     return {"accord-test-transactions", timeout, 100000};
   }
@@ -91,10 +71,6 @@ class TransactionalPublisherTest : public ::testing::Test {
       result = publisher.Publish(Batch(ids));
     return result;
   }
-
-  rd_kafka_t* handle_ = nullptr;
-  rd_kafka_mock_cluster_t* cluster_ = nullptr;
-  config::KafkaConfig kafka_;
 };
 
 TEST_F(TransactionalPublisherTest, CommitsBatchesAndLeavesOutWhatItCommittedBefore) {

@@ -132,6 +132,7 @@ TEST_F(Listeners, AGigabyteChunkedBodyIsRefusedWithoutGrowingMemory) {
   AccordProcess webhook({"webhook", "--listen", "127.0.0.1:0"}, topics_.prefix,
                         {{"ACCORD_WEBHOOK_SECRET", "listeners-test-secret"}});
   struct Target {
+    std::string name;
     AccordProcess& process;
     int port;
     std::string head;
@@ -139,9 +140,9 @@ TEST_F(Listeners, AGigabyteChunkedBodyIsRefusedWithoutGrowingMemory) {
   const std::string chunked =
       "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
   std::vector<Target> targets = {
-      {webhook, AwaitPort(webhook, "webhooks"),
+      {"webhook", webhook, AwaitPort(webhook, "webhooks"),
        "POST /v1/hooks/changes HTTP/1.1\r\nHost: 127.0.0.1\r\n" + chunked},
-      {project, AwaitPort(project, "the HTTP API"),
+      {"snapshots", project, AwaitPort(project, "the HTTP API"),
        "POST /v1/snapshots HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
            std::string(kAdminToken) + "\r\n" + chunked}};
   const std::string chunk = "100000\r\n" + std::string(1 << 20, '[') + "\r\n";
@@ -157,7 +158,8 @@ TEST_F(Listeners, AGigabyteChunkedBodyIsRefusedWithoutGrowingMemory) {
     EXPECT_EQ(RawClient::Status(answer), 413) << answer;
     const int64_t growth = StatusKib(target.process.pid(), "VmHWM") - peak_before;
     EXPECT_LT(growth, 20 * 1024) << "peak RSS grew by " << growth << " KiB";
-    RecordProperty("peak_rss_growth_kib_" + std::to_string(target.port), std::to_string(growth));
+    RecordProperty(target.name + "_peak_rss_growth_kib", std::to_string(growth));
+    RecordProperty(target.name + "_mib_sent_before_refusal", std::to_string(sent_mib));
   }
   // Without credentials a body is not even read: 300 MB declared, refused at
   // once.

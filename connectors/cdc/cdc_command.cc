@@ -12,9 +12,9 @@
 #include "connectors/cdc/replication.h"
 #include "connectors/core/builtin_mappings.h"
 #include "connectors/core/event_sink.h"
+#include "core/http/server.h"
 #include "core/kafka/client.h"
 #include "core/metrics/metrics.h"
-#include "core/http/server.h"
 
 namespace accord::connectors::cdc {
 namespace {

@@ -18,12 +18,12 @@
 #include <sstream>
 #include <thread>
 
+#include "app/config/config.h"
 #include "bench/measure.h"
 #include "bench/phases.h"
 #include "bench/workload.h"
-#include "core/config/config.h"
-#include "core/events/envelope.h"
-#include "core/kafka/client.h"
+#include "domain/events/envelope.h"
+#include "io/kafka/client.h"
 
 namespace fs = std::filesystem;
 using namespace accord;
@@ -100,8 +100,7 @@ struct PublishResult {
   uint64_t customers = 0;
 };
 
-PublishResult Publish(const config::KafkaConfig& kafka, const events::Topics& topics,
-                      uint64_t count) {
+PublishResult Publish(const kafka::Config& kafka, const events::Topics& topics, uint64_t count) {
   Workload workload(count);
   kafka::Publisher publisher(kafka);
   PublishResult result;

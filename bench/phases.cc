@@ -20,13 +20,13 @@
 #include "accord/state/v1/state.pb.h"
 #include "accord/v1/event.pb.h"
 #include "bench/workload.h"
-#include "core/events/envelope.h"
-#include "core/fold/fold.h"
-#include "core/fold/overlay.h"
-#include "core/fold/shard.h"
-#include "core/fold/state.h"
-#include "core/metrics/metrics.h"
-#include "core/store/store.h"
+#include "domain/events/envelope.h"
+#include "domain/fold/fold.h"
+#include "domain/fold/overlay.h"
+#include "domain/fold/shard.h"
+#include "domain/fold/state.h"
+#include "io/metrics/metrics.h"
+#include "io/store/store.h"
 #include "services/project/projector.h"
 
 namespace accord::bench {
@@ -107,7 +107,7 @@ class MemoryState : public fold::StateReader {
 
 }  // namespace
 
-std::vector<TopicExtent> QueryExtents(const config::KafkaConfig& kafka,
+std::vector<TopicExtent> QueryExtents(const kafka::Config& kafka,
                                       const std::vector<std::string>& topics) {
   auto conf = kafka::MakeConf(kafka, {});
   std::string error;
@@ -139,9 +139,9 @@ std::vector<TopicExtent> QueryExtents(const config::KafkaConfig& kafka,
   return extents;
 }
 
-PhaseResult RunRawBaseline(const config::KafkaConfig& kafka,
-                           const std::vector<TopicExtent>& extents, const std::string& group_id,
-                           const std::string& db_path, const BatchPolicy& policy) {
+PhaseResult RunRawBaseline(const kafka::Config& kafka, const std::vector<TopicExtent>& extents,
+                           const std::string& group_id, const std::string& db_path,
+                           const BatchPolicy& policy) {
   PhaseResult result;
   result.name = "(a) raw: consume + parse + RocksDB";
   const auto cpu_start = CpuTime();

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "app/config/config.h"
 #include "bench/measure.h"
-#include "core/config/config.h"
-#include "core/kafka/client.h"
+#include "io/kafka/client.h"
 #include "services/project/projector.h"
 
 namespace accord::bench {
@@ -51,16 +51,16 @@ struct TopicExtent {
   int64_t low;
   int64_t high;
 };
-std::vector<TopicExtent> QueryExtents(const config::KafkaConfig& kafka,
+std::vector<TopicExtent> QueryExtents(const kafka::Config& kafka,
                                       const std::vector<std::string>& topics);
 
 // (a) The practical limit: a plain KafkaConsumer (own group) reads `topics`
 // from the beginning to `extents`' end offsets, parses every message as an
 // accord.v1.Event and writes its bytes under "topic/partition/offset" into a
 // fresh RocksDB at `db_path`, one WriteBatch per batch, nothing else.
-PhaseResult RunRawBaseline(const config::KafkaConfig& kafka,
-                           const std::vector<TopicExtent>& extents, const std::string& group_id,
-                           const std::string& db_path, const BatchPolicy& policy);
+PhaseResult RunRawBaseline(const kafka::Config& kafka, const std::vector<TopicExtent>& extents,
+                           const std::string& group_id, const std::string& db_path,
+                           const BatchPolicy& policy);
 
 // (b) The real projection (project::Projector over a fresh store::Store) in
 // its own group, until caught up. With `replay`, (d) instead: accord replay's

@@ -47,6 +47,6 @@ stop_kafka() {
 }
 trap stop_kafka EXIT
 
-echo "== source: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- core services proto connectors 2>/dev/null || echo ' + uncommitted changes in core/services/proto/connectors')"
+echo "== source: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- domain io app connectors services cmd proto 2>/dev/null || echo ' + uncommitted changes in the sources')"
 echo "== build/accord_bench --events $EVENTS --bootstrap $BOOTSTRAP $*"
 build/accord_bench --events "$EVENTS" --bootstrap "$BOOTSTRAP" "$@"

@@ -5,8 +5,8 @@
 #include <cctype>
 #include <stdexcept>
 
-#include "core/events/envelope.h"
-#include "core/events/identity.h"
+#include "domain/events/envelope.h"
+#include "domain/events/identity.h"
 
 namespace accord::bench {
 namespace {

@@ -10,11 +10,11 @@
 
 #include "connectors/cdc/change_stream.h"
 #include "connectors/cdc/replication.h"
-#include "connectors/core/builtin_mappings.h"
-#include "connectors/core/event_sink.h"
-#include "core/http/server.h"
-#include "core/kafka/client.h"
-#include "core/metrics/metrics.h"
+#include "connectors/mapping/builtin_mappings.h"
+#include "connectors/publish/event_sink.h"
+#include "io/http/server.h"
+#include "io/kafka/client.h"
+#include "io/metrics/metrics.h"
 
 namespace accord::connectors::cdc {
 namespace {

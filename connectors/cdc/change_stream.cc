@@ -1,6 +1,6 @@
 #include "connectors/cdc/change_stream.h"
 
-#include "core/util/time.h"
+#include "domain/util/time.h"
 
 namespace accord::connectors::cdc {
 

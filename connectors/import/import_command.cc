@@ -10,12 +10,12 @@
 #include <memory>
 #include <unordered_map>
 
-#include "connectors/core/builtin_mappings.h"
-#include "connectors/core/event_sink.h"
+#include "app/cli/progress.h"
 #include "connectors/import/records.h"
-#include "core/cli/progress.h"
-#include "core/events/envelope.h"
-#include "core/kafka/client.h"
+#include "connectors/mapping/builtin_mappings.h"
+#include "connectors/publish/event_sink.h"
+#include "domain/events/envelope.h"
+#include "io/kafka/client.h"
 
 namespace accord::connectors::file_import {
 namespace {

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/cli/command.h"
+#include "app/cli/command.h"
 
 namespace accord::connectors::file_import {
 

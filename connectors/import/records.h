@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "connectors/core/mapping.h"
 #include "connectors/import/csv_reader.h"
+#include "connectors/mapping/mapping.h"
 
 namespace accord::connectors::file_import {
 

@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/events/envelope.h"
-#include "core/util/time.h"
+#include "domain/events/envelope.h"
+#include "domain/util/time.h"
 
 namespace accord::connectors::sink {
 

@@ -8,10 +8,10 @@
 #include <set>
 #include <thread>
 
-#include "connectors/core/ledger.h"
+#include "connectors/publish/ledger.h"
 #include "connectors/sink/body.h"
-#include "core/events/envelope.h"
-#include "core/kafka/client.h"
+#include "domain/events/envelope.h"
+#include "io/kafka/client.h"
 
 namespace accord::connectors::sink {
 namespace {

@@ -6,9 +6,9 @@
 #include <optional>
 #include <string>
 
+#include "app/config/config.h"
 #include "connectors/sink/target.h"
-#include "core/config/config.h"
-#include "core/metrics/metrics.h"
+#include "io/metrics/metrics.h"
 
 namespace accord::connectors::sink {
 

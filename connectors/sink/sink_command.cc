@@ -8,7 +8,7 @@
 
 #include "connectors/sink/body.h"
 #include "connectors/sink/runner.h"
-#include "core/http/server.h"
+#include "io/http/server.h"
 
 namespace accord::connectors::sink {
 namespace {

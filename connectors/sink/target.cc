@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "connectors/webhook/signature.h"
-#include "core/events/envelope.h"
+#include "domain/events/envelope.h"
 
 namespace accord::connectors::sink {
 namespace {

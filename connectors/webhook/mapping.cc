@@ -6,12 +6,12 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
-#include "connectors/core/builtin_mappings.h"
-#include "connectors/core/convert.h"
-#include "connectors/core/mapping.h"
-#include "core/events/envelope.h"
-#include "core/events/identity.h"
-#include "core/util/hash.h"
+#include "connectors/mapping/builtin_mappings.h"
+#include "connectors/mapping/convert.h"
+#include "connectors/mapping/mapping.h"
+#include "domain/events/envelope.h"
+#include "domain/events/identity.h"
+#include "domain/util/hash.h"
 
 namespace accord::connectors::webhook {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <set>
 
-#include "core/events/envelope.h"
+#include "domain/events/envelope.h"
 
 namespace accord::connectors::webhook {
 namespace {

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "connectors/webhook/signature.h"
-#include "core/kafka/client.h"
+#include "io/kafka/client.h"
 
 namespace accord::connectors::webhook {
 namespace {

@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "connectors/webhook/mapping.h"
-#include "core/events/envelope.h"
-#include "core/http/server.h"
-#include "core/kafka/transactions.h"
-#include "core/metrics/metrics.h"
+#include "domain/events/envelope.h"
+#include "io/http/server.h"
+#include "io/kafka/transactions.h"
+#include "io/metrics/metrics.h"
 
 namespace accord::connectors::webhook {
 

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "core/util/hash.h"
+#include "domain/util/hash.h"
 
 namespace accord::connectors::webhook {
 namespace {

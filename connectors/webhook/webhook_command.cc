@@ -10,9 +10,9 @@
 #include <memory>
 
 #include "connectors/webhook/server.h"
-#include "core/events/identity.h"
-#include "core/kafka/client.h"
-#include "core/util/host.h"
+#include "domain/events/identity.h"
+#include "io/host.h"
+#include "io/kafka/client.h"
 
 namespace accord::connectors::webhook {
 namespace {
@@ -23,7 +23,7 @@ struct WebhookOptions {
 
 // The topic must exist before the first request: a missing one would turn
 // every request into a 503 instead of one clear error now.
-void RequireEventsTopic(const config::KafkaConfig& kafka, const std::string& topic) {
+void RequireEventsTopic(const kafka::Config& kafka, const std::string& topic) {
   auto conf = kafka::MakeConf(kafka, {});
   std::string error;
   std::unique_ptr<RdKafka::Producer> probe(RdKafka::Producer::create(conf.get(), error));
@@ -48,9 +48,9 @@ void RunWebhook(const WebhookOptions& options, cli::Context& context) {
                  webhook.previous_secret_env);
   if (!events::IsValidSystemName(webhook.source_system) ||
       webhook.source_system == events::kAccordSystem)
-    throw config::ConfigError("webhook.source_system \"" + webhook.source_system +
-                              "\" is not a source system name (lower-case letters, digits, '.', "
-                              "'_', '-'; not \"accord\")");
+    throw ConfigError("webhook.source_system \"" + webhook.source_system +
+                      "\" is not a source system name (lower-case letters, digits, '.', "
+                      "'_', '-'; not \"accord\")");
   // SIGINT and SIGTERM are blocked before any thread starts, so every thread
   // inherits the mask and the main thread alone receives them, in sigwait().
   sigset_t stop_signals;

@@ -2,8 +2,8 @@
 
 #include <iostream>
 
-#include "core/events/envelope.h"
-#include "core/kafka/client.h"
+#include "domain/events/envelope.h"
+#include "io/kafka/client.h"
 
 namespace accord::admin {
 

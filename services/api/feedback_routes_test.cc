@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/feedback/emit.h"
+#include "domain/feedback/emit.h"
 #include "services/api/routes.h"
 #include "services/api/testing/state_builder.h"
 #include "services/query/state_query.h"

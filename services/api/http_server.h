@@ -4,9 +4,9 @@
 #include <memory>
 #include <string>
 
-#include "core/http/server.h"
-#include "core/metrics/metrics.h"
-#include "core/store/store.h"
+#include "io/http/server.h"
+#include "io/metrics/metrics.h"
+#include "io/store/store.h"
 #include "services/api/routes.h"
 
 namespace accord::api {

@@ -10,9 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/events/identity.h"
-#include "core/feedback/attribution.h"
-#include "core/util/time.h"
+#include "domain/events/identity.h"
+#include "domain/feedback/attribution.h"
+#include "domain/util/time.h"
 #include "services/audit/audit_timeline.h"
 #include "services/query/feedback_views.h"
 #include "services/query/render.h"

@@ -5,10 +5,10 @@
 #include <string>
 #include <string_view>
 
-#include "core/http/options.h"
-#include "core/http/request.h"
-#include "core/metrics/metrics.h"
-#include "core/store/store.h"
+#include "io/http/options.h"
+#include "io/http/request.h"
+#include "io/metrics/metrics.h"
+#include "io/store/store.h"
 
 namespace accord::api {
 

@@ -4,9 +4,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "core/events/identity.h"
-#include "core/store/store.h"
-#include "core/util/time.h"
+#include "domain/events/identity.h"
+#include "domain/util/time.h"
+#include "io/store/store.h"
 #include "services/audit/audit_timeline.h"
 #include "services/audit/state_diff.h"
 

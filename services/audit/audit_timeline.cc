@@ -5,8 +5,8 @@
 #include <sstream>
 #include <tuple>
 
-#include "core/events/envelope.h"
-#include "core/util/time.h"
+#include "domain/events/envelope.h"
+#include "domain/util/time.h"
 #include "services/query/render.h"
 
 namespace accord::audit {

@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "core/events/envelope.h"
+#include "domain/events/envelope.h"
 
 namespace accord::audit {
 namespace {

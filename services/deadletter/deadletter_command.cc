@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "core/events/envelope.h"
-#include "core/kafka/client.h"
+#include "domain/events/envelope.h"
+#include "io/kafka/client.h"
 
 namespace accord::deadletter {
 namespace {
@@ -28,7 +28,7 @@ struct DeadLetter {
 
 // Reads the whole dead-letter topic as it is now: every partition from its
 // beginning to the end offset it had when reading started.
-std::vector<DeadLetter> ReadAll(const config::KafkaConfig& kafka) {
+std::vector<DeadLetter> ReadAll(const kafka::Config& kafka) {
   const std::string topic = events::Topics(kafka.topic_prefix).deadletter;
   auto conf = kafka::MakeConf(kafka, {{"group.id", "accord-deadletter-reader"},
                                       {"enable.auto.commit", "false"},

@@ -4,9 +4,9 @@
 #include <iostream>
 #include <optional>
 
-#include "core/events/envelope.h"
-#include "core/feedback/score.h"
-#include "core/util/time.h"
+#include "domain/events/envelope.h"
+#include "domain/feedback/score.h"
+#include "domain/util/time.h"
 #include "services/feedback/ticks.h"
 #include "services/project/project_command.h"
 

@@ -4,15 +4,14 @@
 
 #include <chrono>
 
-#include "core/events/envelope.h"
-#include "core/feedback/emit.h"
-#include "core/kafka/client.h"
-#include "core/util/time.h"
+#include "domain/events/envelope.h"
+#include "domain/feedback/emit.h"
+#include "domain/util/time.h"
+#include "io/kafka/client.h"
 
 namespace accord::feedback {
 
-int32_t PublishTicks(const config::KafkaConfig& kafka, const std::string& events_topic,
-                     int64_t at_ms) {
+int32_t PublishTicks(const kafka::Config& kafka, const std::string& events_topic, int64_t at_ms) {
   kafka::Publisher publisher(kafka);
   const int32_t partitions = publisher.PartitionCount(events_topic);
   for (int32_t partition = 0; partition < partitions; ++partition) {
@@ -26,7 +25,7 @@ int32_t PublishTicks(const config::KafkaConfig& kafka, const std::string& events
   return partitions;
 }
 
-Ticker::Ticker(config::KafkaConfig kafka, std::string events_topic, int64_t interval_ms)
+Ticker::Ticker(kafka::Config kafka, std::string events_topic, int64_t interval_ms)
     : kafka_(std::move(kafka)),
       events_topic_(std::move(events_topic)),
       interval_ms_(interval_ms),

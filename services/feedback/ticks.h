@@ -6,14 +6,13 @@
 #include <string>
 #include <thread>
 
-#include "core/config/config.h"
+#include "app/config/config.h"
 
 namespace accord::feedback {
 
 // Publishes a tick at `at_ms` to every partition of `events_topic` and waits
 // until Kafka acknowledged them all; returns how many partitions.
-int32_t PublishTicks(const config::KafkaConfig& kafka, const std::string& events_topic,
-                     int64_t at_ms);
+int32_t PublishTicks(const kafka::Config& kafka, const std::string& events_topic, int64_t at_ms);
 
 // Publishes ticks while the feedback service runs: at every multiple of
 // `interval_ms` of the wall clock (the one place the clock is read; what it
@@ -21,13 +20,13 @@ int32_t PublishTicks(const config::KafkaConfig& kafka, const std::string& events
 // way. A failed publication is logged and tried again at the next interval.
 class Ticker {
  public:
-  Ticker(config::KafkaConfig kafka, std::string events_topic, int64_t interval_ms);
+  Ticker(kafka::Config kafka, std::string events_topic, int64_t interval_ms);
   ~Ticker();
 
  private:
   void Run();
 
-  const config::KafkaConfig kafka_;
+  const kafka::Config kafka_;
   const std::string events_topic_;
   const int64_t interval_ms_;
   std::mutex mutex_;

@@ -8,9 +8,9 @@
 #include <iostream>
 #include <optional>
 
-#include "core/metrics/metrics.h"
-#include "core/util/hash.h"
-#include "core/util/host.h"
+#include "domain/util/hash.h"
+#include "io/host.h"
+#include "io/metrics/metrics.h"
 #include "services/api/http_server.h"
 #include "services/project/projector.h"
 #include "services/snapshot/snapshot.h"

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "core/cli/command.h"
+#include "app/cli/command.h"
 #include "services/project/projector.h"
 
 namespace accord::project {

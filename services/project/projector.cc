@@ -13,11 +13,11 @@
 #include <thread>
 #include <variant>
 
-#include "core/events/envelope.h"
-#include "core/fold/fold.h"
-#include "core/fold/overlay.h"
-#include "core/fold/shard.h"
-#include "core/kafka/client.h"
+#include "domain/events/envelope.h"
+#include "domain/fold/fold.h"
+#include "domain/fold/overlay.h"
+#include "domain/fold/shard.h"
+#include "io/kafka/client.h"
 
 namespace accord::project {
 

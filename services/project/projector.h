@@ -14,12 +14,12 @@
 #include <utility>
 #include <vector>
 
-#include "core/config/config.h"
-#include "core/events/envelope.h"
-#include "core/feedback/score.h"
-#include "core/kafka/client.h"
-#include "core/metrics/metrics.h"
-#include "core/store/store.h"
+#include "app/config/config.h"
+#include "domain/events/envelope.h"
+#include "domain/feedback/score.h"
+#include "io/kafka/client.h"
+#include "io/metrics/metrics.h"
+#include "io/store/store.h"
 
 namespace RdKafka {
 class KafkaConsumer;

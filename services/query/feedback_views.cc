@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
-#include "core/feedback/attribution.h"
-#include "core/util/time.h"
+#include "domain/feedback/attribution.h"
+#include "domain/util/time.h"
 #include "services/query/render.h"
 
 namespace accord::query {

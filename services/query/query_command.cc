@@ -2,11 +2,11 @@
 
 #include <iostream>
 
-#include "core/events/envelope.h"
-#include "core/events/identity.h"
-#include "core/fold/codec.h"
-#include "core/fold/fold.h"
-#include "core/store/store.h"
+#include "domain/events/envelope.h"
+#include "domain/events/identity.h"
+#include "domain/fold/codec.h"
+#include "domain/fold/fold.h"
+#include "io/store/store.h"
 #include "services/query/feedback_views.h"
 #include "services/query/render.h"
 #include "services/query/state_query.h"

@@ -3,8 +3,8 @@
 #include <cctype>
 
 #include "accord/v1/campaign.pb.h"
-#include "core/events/envelope.h"
-#include "core/util/time.h"
+#include "domain/events/envelope.h"
+#include "domain/util/time.h"
 
 namespace accord::query {
 namespace {

@@ -5,9 +5,9 @@
 #include <set>
 #include <tuple>
 
-#include "core/fold/codec.h"
-#include "core/fold/fold.h"
-#include "core/fold/shard.h"
+#include "domain/fold/codec.h"
+#include "domain/fold/fold.h"
+#include "domain/fold/shard.h"
 
 namespace accord::query {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "accord/state/v1/state.pb.h"
-#include "core/store/store.h"
+#include "io/store/store.h"
 
 namespace accord::query {
 

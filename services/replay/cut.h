@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/kafka/client.h"
-#include "core/store/store.h"
+#include "io/kafka/client.h"
+#include "io/store/store.h"
 
 namespace accord::replay {
 

@@ -8,11 +8,11 @@
 #include <filesystem>
 #include <iostream>
 
-#include "core/cli/progress.h"
-#include "core/events/envelope.h"
-#include "core/kafka/client.h"
-#include "core/store/store.h"
-#include "core/util/time.h"
+#include "app/cli/progress.h"
+#include "domain/events/envelope.h"
+#include "domain/util/time.h"
+#include "io/kafka/client.h"
+#include "io/store/store.h"
 #include "services/feedback/feedback_command.h"
 #include "services/project/projector.h"
 #include "services/replay/cut.h"

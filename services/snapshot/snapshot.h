@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "core/store/store.h"
+#include "io/store/store.h"
 #include "services/api/routes.h"
 
 namespace accord::snapshot {

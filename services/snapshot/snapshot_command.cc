@@ -8,7 +8,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "core/http/server.h"
+#include "io/http/server.h"
 #include "services/replay/cut.h"
 #include "services/snapshot/snapshot.h"
 

@@ -18,12 +18,12 @@
 #include <string_view>
 
 #include "accord/v1/event.pb.h"
-#include "core/events/envelope.h"
-#include "core/feedback/score.h"
-#include "core/fold/fold.h"
-#include "core/fold/overlay.h"
-#include "core/fold/state.h"
-#include "core/fold/testing/fold_testing.h"
+#include "domain/events/envelope.h"
+#include "domain/feedback/score.h"
+#include "domain/fold/fold.h"
+#include "domain/fold/overlay.h"
+#include "domain/fold/state.h"
+#include "domain/fold/testing/fold_testing.h"
 
 namespace accord {
 namespace {

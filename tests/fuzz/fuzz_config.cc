@@ -1,5 +1,5 @@
 // libFuzzer target: arbitrary bytes as the YAML configuration file. Load may
-// refuse the file only with config::ConfigError (which names file and line);
+// refuse the file only with ConfigError (which names file and line);
 // any other exception escaping is a bug and aborts the run.
 
 #include <unistd.h>
@@ -11,7 +11,7 @@
 #include <fstream>
 #include <string>
 
-#include "core/config/config.h"
+#include "app/config/config.h"
 
 namespace {
 
@@ -53,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     config::AppConfig loaded = config::Load(ConfigPath(), no_environment);
     if (loaded.kafka.bootstrap_servers.empty() || loaded.kafka.topic_prefix.empty()) std::abort();
-  } catch (const config::ConfigError& e) {
+  } catch (const ConfigError& e) {
     if (std::string(e.what()).empty()) std::abort();
   }
   return 0;

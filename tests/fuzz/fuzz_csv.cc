@@ -11,8 +11,8 @@
 #include <sstream>
 #include <string>
 
-#include "connectors/core/builtin_mappings.h"
 #include "connectors/import/csv_reader.h"
+#include "connectors/mapping/builtin_mappings.h"
 #include "tests/fuzz/mapped_records.h"
 
 namespace {

@@ -17,10 +17,10 @@
 
 #include <google/protobuf/stubs/logging.h>
 
-#include "core/events/envelope.h"
-#include "core/fold/fold.h"
-#include "core/fold/overlay.h"
-#include "core/fold/state.h"
+#include "domain/events/envelope.h"
+#include "domain/fold/fold.h"
+#include "domain/fold/overlay.h"
+#include "domain/fold/state.h"
 
 namespace {
 

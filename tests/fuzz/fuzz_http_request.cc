@@ -1,5 +1,5 @@
 // libFuzzer target: arbitrary bytes as what a client sends to any Accord
-// listener, read the way a connection reads them (core/http/head.h): the
+// listener, read the way a connection reads them (io/http/head.h): the
 // head under the header limits, then the guard's checks, then the body under
 // an endpoint's limit. Contracts, beyond no crash or sanitizer report:
 //   - no head is accepted that exceeds the header size or field limits;
@@ -13,8 +13,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "core/http/guard.h"
-#include "core/http/head.h"
+#include "io/http/guard.h"
+#include "io/http/head.h"
 
 namespace {
 

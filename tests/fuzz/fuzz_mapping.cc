@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "connectors/core/mapping.h"
+#include "connectors/mapping/mapping.h"
 #include "tests/fuzz/mapped_records.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

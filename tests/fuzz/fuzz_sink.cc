@@ -16,7 +16,7 @@
 
 #include "connectors/sink/body.h"
 #include "connectors/sink/retry.h"
-#include "core/events/envelope.h"
+#include "domain/events/envelope.h"
 
 namespace {
 

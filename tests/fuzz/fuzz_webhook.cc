@@ -17,7 +17,7 @@
 
 #include "connectors/webhook/mapping.h"
 #include "connectors/webhook/signature.h"
-#include "core/events/envelope.h"
+#include "domain/events/envelope.h"
 
 namespace {
 

@@ -14,9 +14,9 @@
 #include <cstring>
 #include <string>
 
-#include "connectors/core/mapping.h"
 #include "connectors/import/records.h"
-#include "core/events/envelope.h"
+#include "connectors/mapping/mapping.h"
+#include "domain/events/envelope.h"
 
 namespace accord::fuzzing {
 

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "core/store/store.h"
+#include "io/store/store.h"
 #include "services/query/state_query.h"
 #include "tests/integration/harness.h"
 

@@ -8,7 +8,7 @@
 #include <map>
 #include <set>
 
-#include "core/events/envelope.h"
+#include "domain/events/envelope.h"
 #include "tests/integration/harness.h"
 
 namespace accord::testing {

@@ -8,8 +8,8 @@
 #include <random>
 
 #include "accord/state/v1/state.pb.h"
-#include "core/events/identity.h"
-#include "core/store/store.h"
+#include "domain/events/identity.h"
+#include "io/store/store.h"
 #include "services/query/state_query.h"
 #include "tests/integration/harness.h"
 

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "core/store/store.h"
+#include "io/store/store.h"
 #include "tests/integration/harness.h"
 
 namespace accord::testing {

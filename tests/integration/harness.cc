@@ -12,9 +12,9 @@
 #include <sstream>
 #include <thread>
 
-#include "core/events/identity.h"
-#include "core/kafka/client.h"
-#include "core/store/store.h"
+#include "domain/events/identity.h"
+#include "io/kafka/client.h"
+#include "io/store/store.h"
 
 namespace accord::testing {
 namespace fs = std::filesystem;
@@ -39,8 +39,8 @@ std::string PostgresDsn() {
   return dsn;
 }
 
-config::KafkaConfig KafkaConfigFor(const std::string& prefix) {
-  config::KafkaConfig kafka;
+kafka::Config KafkaConfigFor(const std::string& prefix) {
+  kafka::Config kafka;
   kafka.bootstrap_servers = Bootstrap();
   kafka.topic_prefix = prefix;
   return kafka;

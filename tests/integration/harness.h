@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "accord/v1/event.pb.h"
-#include "core/config/config.h"
-#include "core/events/envelope.h"
+#include "app/config/config.h"
+#include "domain/events/envelope.h"
 
 namespace accord::testing {
 
@@ -31,7 +31,7 @@ struct Topics {
 };
 Topics CreateTopics(const std::string& test_name, int partitions);
 
-config::KafkaConfig KafkaConfigFor(const std::string& prefix);
+kafka::Config KafkaConfigFor(const std::string& prefix);
 
 // A fresh directory under the system temp dir, removed with its contents.
 class TempDir {

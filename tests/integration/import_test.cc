@@ -10,7 +10,7 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "core/kafka/client.h"
+#include "io/kafka/client.h"
 #include "tests/integration/harness.h"
 
 namespace accord::testing {

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "core/http/testing/raw_client.h"
+#include "io/http/testing/raw_client.h"
 #include "tests/integration/harness.h"
 
 namespace accord::testing {

@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "core/events/envelope.h"
-#include "core/store/store.h"
+#include "domain/events/envelope.h"
+#include "io/store/store.h"
 #include "services/query/state_query.h"
 #include "tests/integration/harness.h"
 

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <regex>
 
-#include "core/util/time.h"
+#include "domain/util/time.h"
 #include "tests/integration/harness.h"
 
 namespace accord::testing {

@@ -14,7 +14,7 @@
 #include <sstream>
 #include <thread>
 
-#include "core/kafka/client.h"
+#include "io/kafka/client.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/marketing_endpoint.h"
 

@@ -15,8 +15,8 @@
 #include <set>
 #include <sstream>
 
-#include "core/kafka/client.h"
-#include "core/util/hash.h"
+#include "domain/util/hash.h"
+#include "io/kafka/client.h"
 #include "tests/integration/harness.h"
 
 namespace accord::testing {
@@ -76,7 +76,7 @@ class WebhookProcess {
 
 // Topic creation returns before the broker's metadata shows the topic, and
 // `accord webhook` refuses to start without it: wait until it shows.
-bool AwaitTopic(const config::KafkaConfig& kafka, const std::string& topic) {
+bool AwaitTopic(const kafka::Config& kafka, const std::string& topic) {
   auto conf = kafka::MakeConf(kafka, {});
   std::string error;
   std::unique_ptr<RdKafka::Producer> probe(RdKafka::Producer::create(conf.get(), error));
@@ -103,7 +103,7 @@ std::set<std::string> EventIds(const std::string& answer) {
 
 // Every event in `topic` as a read_committed consumer (librdkafka's default,
 // and the projection's) sees it, with its message key.
-std::vector<std::pair<std::string, v1::Event>> CommittedEvents(const config::KafkaConfig& kafka,
+std::vector<std::pair<std::string, v1::Event>> CommittedEvents(const kafka::Config& kafka,
                                                                const std::string& topic) {
   auto conf = kafka::MakeConf(kafka, {{"group.id", topic + "-reader"},
                                       {"enable.auto.commit", "false"},
@@ -401,7 +401,7 @@ TEST(WebhookBrokerDown, ARequestRefusedWhileKafkaIsDownIsPublishedOnceWhenRetrie
   DedicatedBroker broker;
   ASSERT_TRUE(broker.Start()) << broker.output();
   const std::string prefix = "it-webhook-down-" + std::to_string(getpid());
-  config::KafkaConfig kafka;
+  kafka::Config kafka;
   kafka.bootstrap_servers = broker.bootstrap();
   kafka.topic_prefix = prefix;
   const events::Topics topics(prefix);

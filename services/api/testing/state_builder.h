@@ -16,13 +16,13 @@
 #include <vector>
 
 #include "accord/v1/event.pb.h"
-#include "core/events/envelope.h"
-#include "core/events/identity.h"
-#include "core/feedback/score.h"
-#include "core/fold/fold.h"
-#include "core/fold/overlay.h"
-#include "core/fold/shard.h"
-#include "core/store/store.h"
+#include "domain/events/envelope.h"
+#include "domain/events/identity.h"
+#include "domain/feedback/score.h"
+#include "domain/fold/fold.h"
+#include "domain/fold/overlay.h"
+#include "domain/fold/shard.h"
+#include "io/store/store.h"
 
 namespace accord::api::testing {
 

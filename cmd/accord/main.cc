@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   accord::connectors::webhook::RegisterWebhookCommand(app, context);
   accord::connectors::cdc::RegisterCdcCommand(app, context);
   accord::project::RegisterProjectCommand(app, context);
-  accord::feedback::RegisterFeedbackCommand(app, context);
+  accord::feedback_service::RegisterFeedbackCommand(app, context);
   accord::connectors::sink::RegisterSinkCommands(app, context);
   accord::query::RegisterQueryCommands(app, context);
   accord::replay::RegisterReplayCommand(app, context);

@@ -10,14 +10,14 @@
 #include "services/feedback/ticks.h"
 #include "services/project/project_command.h"
 
-namespace accord::feedback {
+namespace accord::feedback_service {
 
 project::Projector::FollowUp ScoringFollowUp(const config::AppConfig& config) {
-  const FeedbackRules rules = config.feedback.rules;
+  const feedback::FeedbackRules rules = config.feedback.rules;
   return {events::Topics(config.kafka.topic_prefix).feedback,
           [rules](const fold::StateReader& shard, const v1::Event& event,
                   const std::string& customer_id) {
-            return ApplyFeedback(shard, event, customer_id, rules);
+            return feedback::ApplyFeedback(shard, event, customer_id, rules);
           }};
 }
 
@@ -86,4 +86,4 @@ void RegisterFeedbackCommand(CLI::App& app, cli::Context& context) {
   });
 }
 
-}  // namespace accord::feedback
+}  // namespace accord::feedback_service

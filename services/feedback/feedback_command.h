@@ -3,7 +3,7 @@
 #include "app/cli/command.h"
 #include "services/project/projector.h"
 
-namespace accord::feedback {
+namespace accord::feedback_service {
 
 // Adds `accord feedback`.
 void RegisterFeedbackCommand(CLI::App& app, cli::Context& context);
@@ -12,4 +12,4 @@ void RegisterFeedbackCommand(CLI::App& app, cli::Context& context);
 // feedback rules, emitting to <prefix>.feedback.
 project::Projector::FollowUp ScoringFollowUp(const config::AppConfig& config);
 
-}  // namespace accord::feedback
+}  // namespace accord::feedback_service

@@ -9,13 +9,13 @@
 #include "domain/util/time.h"
 #include "io/kafka/client.h"
 
-namespace accord::feedback {
+namespace accord::feedback_service {
 
 int32_t PublishTicks(const kafka::Config& kafka, const std::string& events_topic, int64_t at_ms) {
   kafka::Publisher publisher(kafka);
   const int32_t partitions = publisher.PartitionCount(events_topic);
   for (int32_t partition = 0; partition < partitions; ++partition) {
-    auto tick = MakeTick(partition, at_ms);
+    auto tick = feedback::MakeTick(partition, at_ms);
     publisher.PublishToPartition(events_topic, partition, events::MessageKey(tick),
                                  tick.SerializeAsString());
   }
@@ -62,4 +62,4 @@ void Ticker::Run() {
   }
 }
 
-}  // namespace accord::feedback
+}  // namespace accord::feedback_service

@@ -8,7 +8,7 @@
 
 #include "app/config/config.h"
 
-namespace accord::feedback {
+namespace accord::feedback_service {
 
 // Publishes a tick at `at_ms` to every partition of `events_topic` and waits
 // until Kafka acknowledged them all; returns how many partitions.
@@ -35,4 +35,4 @@ class Ticker {
   std::thread thread_;
 };
 
-}  // namespace accord::feedback
+}  // namespace accord::feedback_service

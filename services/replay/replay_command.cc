@@ -95,7 +95,7 @@ void Replay(config::AppConfig config, const Options& options) {
     if (until_ms) store->PutMeta(store::kReplayedUntilKey, FormatIsoTimestampMs(*until_ms));
     config.store.path = building;
     std::optional<project::Projector::FollowUp> follow_up;
-    if (options.feedback) follow_up = feedback::ScoringFollowUp(config);
+    if (options.feedback) follow_up = feedback_service::ScoringFollowUp(config);
     project::Projector projector(config, *store, nullptr, std::move(follow_up),
                                  project::Projector::Replay{ends, until_ms});
     cli::Progress progress("replaying", total);

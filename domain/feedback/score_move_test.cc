@@ -21,7 +21,7 @@ TEST(ScoreAcrossPartitions, AMovedCustomersScoreJoinsItsSurvivor) {
     SCOPED_TRACE("delivery order " + std::to_string(seed));
     Cluster cluster(kPartitions, seed);
     std::vector<v1::Event> emitted;
-    cluster.SetFollowUp(
+    cluster.SetFeedbackFold(
         [&](MemoryState& shard, const v1::Event& event, const fold::Outcome& outcome) {
           if (!FollowsUp(outcome, event)) return;
           auto followed = ApplyFeedback(shard, event, outcome.customer_id, rules);

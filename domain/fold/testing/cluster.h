@@ -28,11 +28,11 @@ class Cluster {
  public:
   Cluster(int partitions, uint64_t seed) : shards_(partitions), logs_(partitions), random_(seed) {}
 
-  // Runs after the projection's fold of each message, on its shard (the
-  // feedback service's fold); it may publish.
-  using FollowUp =
+  // The feedback service's fold: runs after the projection's fold of each
+  // message, on its shard; it may publish.
+  using FeedbackFold =
       std::function<void(MemoryState& shard, const v1::Event& event, const Outcome& outcome)>;
-  void SetFollowUp(FollowUp follow_up) { follow_up_ = std::move(follow_up); }
+  void SetFeedbackFold(FeedbackFold feedback_fold) { feedback_fold_ = std::move(feedback_fold); }
 
   int PartitionOf(const std::string& key) const {
     return static_cast<int>(std::stoull(Sha256Hex(key).substr(0, 8), nullptr, 16) % shards_.size());
@@ -67,7 +67,7 @@ class Cluster {
         ASSERT_EQ(events::ValidateEvent(emitted), "");
         Publish(emitted);
       }
-      if (follow_up_) follow_up_(shards_[partition], event, outcome);
+      if (feedback_fold_) feedback_fold_(shards_[partition], event, outcome);
       ASSERT_LT(++delivered_, 100'000u) << "emitted events keep circling";
     }
   }
@@ -123,7 +123,7 @@ class Cluster {
   }
 
  private:
-  FollowUp follow_up_;
+  FeedbackFold feedback_fold_;
   std::vector<MemoryState> shards_;
   std::vector<std::deque<std::string>> logs_;
   std::mt19937_64 random_;

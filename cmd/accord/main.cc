@@ -30,8 +30,8 @@ int main(int argc, char** argv) {
 
   CLI::App app(
       "Accord: an event-sourced sync engine between marketing and sales systems.\n"
-      "Configuration: --config FILE (YAML) and ACCORD_* environment variables; see "
-      "docs/configuration.md.",
+      "Configuration: --config FILE (YAML) and ACCORD_* environment variables; `accord config "
+      "reference` lists every key, docs/configuration.md explains them.",
       "accord");
   app.require_subcommand(1);
   app.set_version_flag("--version", ACCORD_VERSION);

@@ -124,7 +124,8 @@ using Environment = std::map<std::string, std::string>;
 Environment ProcessEnvironment();
 
 // Reads the YAML file at `path` (none when empty), then applies environment
-// overrides. Every key is documented in docs/configuration.md. Unknown keys,
+// overrides. Every key is declared once, in app/config/registry.cc, which
+// also makes the table of docs/configuration.md. Unknown keys,
 // wrong types and secrets written into the file are refused with the file,
 // line and reason. Secrets come from the environment
 // (ACCORD_KAFKA_PROPERTY_SASL_PASSWORD) or a file named by "<key>_file".

@@ -5,6 +5,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
+
+#include "app/config/registry.h"
 
 namespace accord::config {
 namespace {
@@ -407,6 +411,218 @@ TEST_F(ConfigTest, SinkSection) {
   EXPECT_NE(ErrorOf("sink:\n  http:\n    max_in_flight: 0\n").find("max_in_flight"),
             std::string::npos);
   EXPECT_NE(ErrorOf("sink:\n  kafka: {}\n").find("unknown key sink.kafka"), std::string::npos);
+}
+
+TEST_F(ConfigTest, RangesAreRefusedInTheFileAndTheEnvironment) {
+  std::string file = ErrorOf("sink:\n  http:\n    max_attempts: 1001\n");
+  EXPECT_NE(file.find("accord.yaml:3: sink.http.max_attempts must be between 1 and 1000, got 1001"),
+            std::string::npos)
+      << file;
+  env_ = {{"ACCORD_SINK_HTTP_MAX_ATTEMPTS", "0"}};
+  std::string environment = ErrorOf("");
+  EXPECT_NE(environment.find("environment ACCORD_SINK_HTTP_MAX_ATTEMPTS: sink.http.max_attempts "
+                             "must be between 1 and 1000, got 0"),
+            std::string::npos)
+      << environment;
+}
+
+TEST_F(ConfigTest, UnknownKeysInEverySectionAreRefused) {
+  std::string error = ErrorOf("feedback:\n  score:\n    step: 3\n    steps: 4\n");
+  EXPECT_NE(error.find("accord.yaml:4: unknown key feedback.score.steps"), std::string::npos)
+      << error;
+  EXPECT_NE(ErrorOf("log_level: loud\n").find("log_level must be one of"), std::string::npos);
+  EXPECT_NE(ErrorOf("project:\n  fold_threads:\n    many: 2\n").find("single value"),
+            std::string::npos);
+}
+
+// A value for each key, given in its environment variable, and how the key
+// then shows it: every key is overridable, and a new key needs a line here.
+struct Sample {
+  std::string value;
+  std::string shown;
+  std::string variable = "";  // for key families: one member of the family
+};
+
+const std::map<std::string, Sample>& Samples() {
+  static const std::map<std::string, Sample> samples = {
+      {"log_level", {"debug", "debug"}},
+      {"kafka.bootstrap_servers", {"b1:9092,b2:9092", "b1:9092,b2:9092"}},
+      {"kafka.topic_prefix", {"staging", "staging"}},
+      {"kafka.connect_timeout_ms", {"2500", "2500"}},
+      {"kafka.properties",
+       {"accord-test", "client.id: accord-test", "ACCORD_KAFKA_PROPERTY_CLIENT_ID"}},
+      {"store.path", {"/data/state", "/data/state"}},
+      {"project.group_id", {"group", "group"}},
+      {"project.instance_id", {"accord-1", "accord-1"}},
+      {"project.http_listen", {"127.0.0.1:9191", "127.0.0.1:9191"}},
+      {"project.batch_max_messages", {"100", "100"}},
+      {"project.batch_max_ms", {"50", "50"}},
+      {"project.fold_threads", {"3", "3"}},
+      {"fold.field_rules",
+       {"{default: prefer crm, phone: only crm erp}", "default: prefer crm, phone: only crm erp"}},
+      {"feedback.group_id", {"fb", "fb"}},
+      {"feedback.store_path", {"/srv/feedback", "/srv/feedback"}},
+      {"feedback.http_listen", {"127.0.0.1:9081", "127.0.0.1:9081"}},
+      {"feedback.tick_interval_s", {"600", "600"}},
+      {"feedback.score.half_life_days", {"14", "14"}},
+      {"feedback.score.step", {"3", "3"}},
+      {"feedback.score.engagement", {"{opened: 2, clicked: 4}", "opened: 2, clicked: 4"}},
+      {"feedback.score.negative", {"{bounced: -5}", "bounced: -5"}},
+      {"feedback.score.lead_rejected", {"{no_budget: -5}", "no_budget: -5"}},
+      {"feedback.score.fit",
+       {"[{field: country, in: [DE, at], points: 5}, {field: employees, at_least: 50, points: 3}]",
+        "country in de|at: 5; employees at_least 50: 3"}},
+      {"feedback.handover.min_score", {"60", "60"}},
+      {"feedback.handover.min_fit", {"15", "15"}},
+      {"feedback.handover.min_engagement", {"20", "20"}},
+      {"feedback.handover.engagement_window_days", {"21", "21"}},
+      {"feedback.pause.max_attempts", {"4", "4"}},
+      {"feedback.pause.window_days", {"10", "10"}},
+      {"feedback.pause.pause_days", {"30", "30"}},
+      {"feedback.attribution.touch_kinds", {"clicked, opened", "opened, clicked"}},
+      {"feedback.attribution.window_days", {"60", "60"}},
+      {"feedback.attribution.currency", {"CHF", "CHF"}},
+      {"feedback.reactivation.min_purchases", {"3", "3"}},
+      {"feedback.reactivation.overdue_factor", {"2.25", "2.25"}},
+      {"feedback.reactivation.complaint_days", {"30", "30"}},
+      {"feedback.reactivation.recency_days", {"10,20,30,40", "10, 20, 30, 40"}},
+      {"feedback.reactivation.frequency", {"3,6,9,12", "3, 6, 9, 12"}},
+      {"feedback.reactivation.monetary_minor", {"100,200,300,400", "100, 200, 300, 400"}},
+      {"webhook.listen", {"127.0.0.1:0", "127.0.0.1:0"}},
+      {"webhook.source_system", {"crm", "crm"}},
+      {"webhook.secret_env", {"HOOK_SECRET", "HOOK_SECRET"}},
+      {"webhook.previous_secret_env", {"OLD_HOOK_SECRET", "OLD_HOOK_SECRET"}},
+      {"webhook.max_body_bytes", {"1000", "1000"}},
+      {"webhook.publish_timeout_ms", {"250", "250"}},
+      {"webhook.transactional_id", {"accord-webhook-b", "accord-webhook-b"}},
+      {"sink.http.url", {"https://marketing.example/hooks", "https://marketing.example/hooks"}},
+      {"sink.http.auth_header", {"X-Api-Key", "X-Api-Key"}},
+      {"sink.http.auth_env", {"MARKETING_KEY", "MARKETING_KEY"}},
+      {"sink.http.secret_env", {"MARKETING_SIGNING_KEY", "MARKETING_SIGNING_KEY"}},
+      {"sink.http.max_in_flight", {"8", "8"}},
+      {"sink.http.max_attempts", {"12", "12"}},
+      {"sink.http.initial_backoff_ms", {"100", "100"}},
+      {"sink.http.max_backoff_ms", {"60000", "60000"}},
+      {"sink.http.timeout_ms", {"5000", "5000"}},
+      {"sink.chat.url_env", {"TEAM_CHAT_URL", "TEAM_CHAT_URL"}},
+      {"sink.jsonl.path", {"/srv/feedback.jsonl", "/srv/feedback.jsonl"}},
+      {"http.max_header_bytes", {"2048", "2048"}},
+      {"http.max_header_fields", {"50", "50"}},
+      {"http.max_body_bytes", {"2048", "2048"}},
+      {"http.header_timeout_ms", {"3000", "3000"}},
+      {"http.body_timeout_ms", {"4000", "4000"}},
+      {"http.write_timeout_ms", {"5000", "5000"}},
+      {"http.max_connections", {"64", "64"}},
+      {"http.workers", {"2", "2"}},
+      {"http.tls_cert_file", {"/etc/accord/api.pem", "/etc/accord/api.pem"}},
+      {"http.tls_key_file", {"/etc/accord/api.key", "/etc/accord/api.key"}},
+      {"http.allowed_hosts", {"a.internal, b.internal", "a.internal, b.internal"}},
+      {"http.allowed_origins", {"https://ops.internal", "https://ops.internal"}},
+      {"http.tokens", {"ops:admin,audit-team:read", "ops: admin, audit-team: read"}},
+      {"http.metrics_access", {"read", "read"}},
+      {"http.access_log", {"/var/log/accord/access.log", "/var/log/accord/access.log"}},
+  };
+  return samples;
+}
+
+TEST_F(ConfigTest, EveryKeyIsOverriddenByItsEnvironmentVariable) {
+  const AppConfig defaults;
+  for (const auto& key : Keys()) {
+    SCOPED_TRACE(key.name);
+    auto sample = Samples().find(key.name);
+    ASSERT_NE(sample, Samples().end()) << "no sample for this key in Samples()";
+    const std::string variable =
+        sample->second.variable.empty() ? key.variable : sample->second.variable;
+    env_ = {{variable, sample->second.value}};
+    EXPECT_NE(key.show(defaults), sample->second.shown)
+        << "the sample must differ from the default";
+    EXPECT_EQ(key.show(Load("", Env())), sample->second.shown);
+  }
+  EXPECT_EQ(Samples().size(), Keys().size()) << "a sample names a key that is not registered";
+}
+
+TEST_F(ConfigTest, VariablesFollowTheKeysNames) {
+  std::set<std::string> variables;
+  for (const auto& key : Keys()) {
+    EXPECT_TRUE(variables.insert(key.variable).second) << key.variable << " is used twice";
+    if (key.name == "kafka.properties") continue;
+    std::string expected = "ACCORD_";
+    for (char c : key.name) expected += c == '.' ? '_' : static_cast<char>(std::toupper(c));
+    EXPECT_EQ(key.variable, expected);
+  }
+  // Deployments, scripts and docs set these: they keep working.
+  for (const char* variable : {"ACCORD_LOG_LEVEL",
+                               "ACCORD_KAFKA_BOOTSTRAP_SERVERS",
+                               "ACCORD_KAFKA_TOPIC_PREFIX",
+                               "ACCORD_KAFKA_CONNECT_TIMEOUT_MS",
+                               "ACCORD_KAFKA_PROPERTY_<NAME>",
+                               "ACCORD_STORE_PATH",
+                               "ACCORD_PROJECT_GROUP_ID",
+                               "ACCORD_PROJECT_INSTANCE_ID",
+                               "ACCORD_PROJECT_HTTP_LISTEN",
+                               "ACCORD_PROJECT_BATCH_MAX_MESSAGES",
+                               "ACCORD_PROJECT_BATCH_MAX_MS",
+                               "ACCORD_PROJECT_FOLD_THREADS",
+                               "ACCORD_FEEDBACK_GROUP_ID",
+                               "ACCORD_FEEDBACK_STORE_PATH",
+                               "ACCORD_FEEDBACK_HTTP_LISTEN",
+                               "ACCORD_FEEDBACK_TICK_INTERVAL_S",
+                               "ACCORD_SINK_HTTP_URL",
+                               "ACCORD_SINK_JSONL_PATH",
+                               "ACCORD_WEBHOOK_LISTEN",
+                               "ACCORD_WEBHOOK_SOURCE_SYSTEM",
+                               "ACCORD_WEBHOOK_SECRET_ENV",
+                               "ACCORD_WEBHOOK_PREVIOUS_SECRET_ENV",
+                               "ACCORD_WEBHOOK_MAX_BODY_BYTES",
+                               "ACCORD_WEBHOOK_PUBLISH_TIMEOUT_MS",
+                               "ACCORD_WEBHOOK_TRANSACTIONAL_ID",
+                               "ACCORD_HTTP_MAX_BODY_BYTES",
+                               "ACCORD_HTTP_MAX_HEADER_BYTES",
+                               "ACCORD_HTTP_MAX_HEADER_FIELDS",
+                               "ACCORD_HTTP_HEADER_TIMEOUT_MS",
+                               "ACCORD_HTTP_BODY_TIMEOUT_MS",
+                               "ACCORD_HTTP_WRITE_TIMEOUT_MS",
+                               "ACCORD_HTTP_MAX_CONNECTIONS",
+                               "ACCORD_HTTP_WORKERS",
+                               "ACCORD_HTTP_TLS_CERT_FILE",
+                               "ACCORD_HTTP_TLS_KEY_FILE",
+                               "ACCORD_HTTP_ACCESS_LOG",
+                               "ACCORD_HTTP_ALLOWED_HOSTS",
+                               "ACCORD_HTTP_ALLOWED_ORIGINS",
+                               "ACCORD_HTTP_METRICS_ACCESS",
+                               "ACCORD_HTTP_TOKENS"})
+    EXPECT_EQ(variables.count(variable), 1u) << variable;
+}
+
+TEST_F(ConfigTest, StructuredValuesFromTheEnvironmentAreCheckedLikeTheFiles) {
+  env_ = {{"ACCORD_FEEDBACK_SCORE_ENGAGEMENT", "{liked: 2}"}};
+  std::string kind = ErrorOf("");
+  EXPECT_NE(kind.find("environment ACCORD_FEEDBACK_SCORE_ENGAGEMENT: feedback.score.engagement: "
+                      "unknown engagement kind \"liked\""),
+            std::string::npos)
+      << kind;
+  env_ = {{"ACCORD_FOLD_FIELD_RULES", "{phone: [unclosed"}};
+  EXPECT_NE(ErrorOf("").find("environment ACCORD_FOLD_FIELD_RULES: "), std::string::npos);
+  env_ = {{"ACCORD_FEEDBACK_SCORE_NEGATIVE", "{opened: -1}"}};
+  EXPECT_NE(ErrorOf("").find("opened is in both engagement and negative"), std::string::npos);
+}
+
+// docs/configuration.md shows the table `accord config reference` prints.
+TEST(ConfigReferenceTest, TheDocumentedTableIsTheRegistrys) {
+  std::ifstream in(std::string(ACCORD_SOURCE_DIR) + "/docs/configuration.md");
+  ASSERT_TRUE(in);
+  std::stringstream content;
+  content << in.rdbuf();
+  const std::string doc = content.str();
+  const std::string begin = "<!-- BEGIN accord config reference -->\n";
+  const std::string end = "<!-- END accord config reference -->";
+  const auto from = doc.find(begin);
+  const auto to = doc.find(end);
+  ASSERT_NE(from, std::string::npos) << begin;
+  ASSERT_NE(to, std::string::npos) << end;
+  EXPECT_EQ(doc.substr(from + begin.size(), to - from - begin.size()), ReferenceTable())
+      << "docs/configuration.md's key table is not the registry's: put the output of `accord "
+         "config reference` between the markers";
 }
 
 }  // namespace

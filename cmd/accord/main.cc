@@ -10,6 +10,7 @@
 #include "connectors/import/import_command.h"
 #include "connectors/sink/sink_command.h"
 #include "connectors/webhook/webhook_command.h"
+#include "services/admin/config_command.h"
 #include "services/admin/topics_command.h"
 #include "services/audit/audit_command.h"
 #include "services/deadletter/deadletter_command.h"
@@ -29,8 +30,8 @@ int main(int argc, char** argv) {
 
   CLI::App app(
       "Accord: an event-sourced sync engine between marketing and sales systems.\n"
-      "Configuration: --config FILE (YAML) and ACCORD_* environment variables; see "
-      "docs/configuration.md.",
+      "Configuration: --config FILE (YAML) and ACCORD_* environment variables; `accord config "
+      "reference` lists every key, docs/configuration.md explains them.",
       "accord");
   app.require_subcommand(1);
   app.set_version_flag("--version", ACCORD_VERSION);
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
   accord::snapshot::RegisterSnapshotCommands(app, context);
   accord::audit::RegisterAuditCommands(app);
   accord::admin::RegisterTopicsCommand(app, context);
+  accord::admin::RegisterConfigCommand(app);
   accord::deadletter::RegisterDeadletterCommands(app, context);
 
   try {

@@ -1,46 +1,81 @@
 #include "connectors/publish/event_sink.h"
 
+#include <stdexcept>
+
 #include "connectors/publish/ledger.h"
+#include "domain/events/echo.h"
 #include "domain/events/envelope.h"
 
 namespace accord::connectors {
+namespace {
+
+size_t KafkaMessageBytes(const v1::Event& event) {
+  return kafka::MessageBytes(events::MessageKey(event).size(), event.ByteSizeLong());
+}
+
+}  // namespace
 
 std::string TooLargeForKafka(const v1::Event& event, size_t max_message_bytes) {
-  const size_t bytes = kafka::MessageBytes(events::MessageKey(event).size(), event.ByteSizeLong());
+  const size_t bytes = KafkaMessageBytes(event);
   return bytes > max_message_bytes ? kafka::TooLargeReason(bytes, max_message_bytes) : "";
 }
 
 EventSink::EventSink(const kafka::Config& kafka, const std::string& kind,
-                     const std::optional<std::string>& ledger_directory,
                      metrics::Registry* registry)
-    : publisher_(kafka) {
+    : max_message_bytes_(kafka::MessageMaxBytes(kafka)) {
   if (registry) {
-    static constexpr const char* kOutcomes[] = {"published", "duplicate", "own_write", "failed",
-                                                "too_large"};
+    static constexpr const char* kOutcomes[kTallies] = {"published", "duplicate", "own_write",
+                                                        "failed", "too_large"};
     for (size_t i = 0; i < counters_.size(); ++i)
       counters_[i] = &registry->GetCounter("accord_connector_events_total",
                                            "Events a connector handled, by outcome",
                                            {{"connector", kind}, {"outcome", kOutcomes[i]}});
   }
-  if (ledger_directory)
-    ledger_ = std::make_unique<Ledger>(!ledger_directory->empty()
-                                           ? *ledger_directory
-                                           : "var/" + kind + "-ledger/" + kafka.topic_prefix + "@" +
-                                                 publisher_.ClusterId());
   events::Topics topics(kafka.topic_prefix);
   events_topic_ = topics.events;
   campaigns_topic_ = topics.campaigns;
 }
 
+EventSink::EventSink(const kafka::Config& kafka, const std::string& kind,
+                     const std::optional<std::string>& ledger_directory,
+                     metrics::Registry* registry)
+    : EventSink(kafka, kind, registry) {
+  publisher_.emplace(kafka);
+  if (ledger_directory)
+    ledger_ = std::make_unique<Ledger>(!ledger_directory->empty()
+                                           ? *ledger_directory
+                                           : "var/" + kind + "-ledger/" + kafka.topic_prefix + "@" +
+                                                 publisher_->ClusterId());
+}
+
+EventSink::EventSink(const kafka::Config& kafka, const std::string& kind, Commit commit,
+                     metrics::Registry* registry)
+    : EventSink(kafka, kind, registry) {
+  commit_ = std::move(commit);
+}
+
 EventSink::~EventSink() = default;
 
 void EventSink::SkipOwnWrite() {
-  ++counts_.own_writes;
-  Count(2, 1);
+  Count(kOwnWrite, 1);
 }
 
-void EventSink::Count(size_t outcome, uint64_t n) {
-  if (counters_[outcome] && n > 0) counters_[outcome]->Add(n);
+void EventSink::Count(Tally tally, uint64_t n, const std::string& error) {
+  if (n == 0) return;
+  static constexpr uint64_t Counts::*kFields[kTallies] = {&Counts::published, &Counts::duplicates,
+                                                          &Counts::own_writes, &Counts::failed,
+                                                          &Counts::too_large};
+  {
+    std::lock_guard lock(counts_mutex_);
+    counts_.*kFields[tally] += n;
+    if (counts_.first_error.empty()) counts_.first_error = error;
+  }
+  if (counters_[tally]) counters_[tally]->Add(n);
+}
+
+EventSink::Counts EventSink::counts() const {
+  std::lock_guard lock(counts_mutex_);
+  return counts_;
 }
 
 std::string EventSink::TopicFor(const v1::Event& event) const {
@@ -48,27 +83,25 @@ std::string EventSink::TopicFor(const v1::Event& event) const {
 }
 
 EventSink::Outcome EventSink::Publish(const v1::Event& event) {
-  if (event.origin() == v1::ORIGIN_ACCORD || event.source_system() == events::kAccordSystem) {
+  if (!publisher_) throw std::logic_error("EventSink::Publish() on a transactional sink");
+  if (events::IsAccordsOwn(event)) {
     SkipOwnWrite();
     return Outcome::kOwnWrite;
   }
   if (unconfirmed_.count(event.event_id()) || (ledger_ && ledger_->Contains(event.event_id()))) {
-    ++counts_.duplicates;
-    Count(1, 1);
+    Count(kDuplicate, 1);
     return Outcome::kDuplicate;
   }
-  publisher_.Publish(TopicFor(event), events::MessageKey(event), event.SerializeAsString(), {},
-                     event.event_id());
+  publisher_->Publish(TopicFor(event), events::MessageKey(event), event.SerializeAsString(), {},
+                      event.event_id());
   unconfirmed_.insert(event.event_id());
   return Outcome::kQueued;
 }
 
 std::vector<kafka::Publisher::Failure> EventSink::FlushPublisher() {
-  auto result = publisher_.Flush();
-  const uint64_t acknowledged = result.delivered - acknowledged_before_;
+  auto result = publisher_->Flush();
+  Count(kPublished, result.delivered - acknowledged_before_);
   acknowledged_before_ = result.delivered;
-  counts_.published += acknowledged;
-  Count(0, acknowledged);
   std::vector<kafka::Publisher::Failure> too_large;
   for (auto& failure : result.failures) {
     if (failure.code == RdKafka::ERR_MSG_SIZE_TOO_LARGE) {
@@ -76,9 +109,7 @@ std::vector<kafka::Publisher::Failure> EventSink::FlushPublisher() {
       continue;
     }
     unconfirmed_.erase(failure.tag);
-    ++counts_.failed;
-    Count(3, 1);
-    if (counts_.first_error.empty()) counts_.first_error = failure.error;
+    Count(kFailed, 1, failure.error);
   }
   return too_large;
 }
@@ -86,27 +117,29 @@ std::vector<kafka::Publisher::Failure> EventSink::FlushPublisher() {
 void EventSink::Retry(std::vector<kafka::Publisher::Failure> refused) {
   if (refused.size() == 1) {
     const auto& alone = refused.front();
-    publisher_.Publish(alone.topic, alone.key, alone.value, {}, alone.tag);
+    publisher_->Publish(alone.topic, alone.key, alone.value, {}, alone.tag);
     if (FlushPublisher().empty()) return;
     unconfirmed_.erase(alone.tag);
-    refused_.push_back(
-        {alone.tag, "Kafka refused the event of " +
-                        std::to_string(kafka::MessageBytes(alone.key.size(), alone.value.size())) +
-                        " bytes as too large (" + alone.error +
-                        "): over the topic's max.message.bytes or the broker's message.max.bytes"});
-    ++counts_.too_large;
-    Count(4, 1);
+    const size_t bytes = kafka::MessageBytes(alone.key.size(), alone.value.size());
+    refused_.push_back({alone.tag,
+                        "Kafka refused the event of " + std::to_string(bytes) +
+                            " bytes as too large (" + alone.error +
+                            "): over the topic's max.message.bytes or the broker's "
+                            "message.max.bytes",
+                        bytes});
+    Count(kTooLarge, 1);
     return;
   }
   const auto middle = refused.begin() + static_cast<std::ptrdiff_t>(refused.size() / 2);
   for (auto half : {std::vector(refused.begin(), middle), std::vector(middle, refused.end())}) {
     for (const auto& message : half)
-      publisher_.Publish(message.topic, message.key, message.value, {}, message.tag);
+      publisher_->Publish(message.topic, message.key, message.value, {}, message.tag);
     if (auto again = FlushPublisher(); !again.empty()) Retry(std::move(again));
   }
 }
 
-const EventSink::Counts& EventSink::Flush() {
+EventSink::Counts EventSink::Flush() {
+  if (!publisher_) throw std::logic_error("EventSink::Flush() on a transactional sink");
   refused_.clear();
   // The broker refuses a whole batch for one message over its limit (the
   // topic's max.message.bytes, or its own message.max.bytes when below the
@@ -116,7 +149,51 @@ const EventSink::Counts& EventSink::Flush() {
   // next run (consumers drop any that arrived after all).
   if (ledger_ && !unconfirmed_.empty()) ledger_->Record({unconfirmed_.begin(), unconfirmed_.end()});
   unconfirmed_.clear();
-  return counts_;
+  return counts();
+}
+
+EventSink::Transaction EventSink::PublishAll(const std::vector<v1::Event>& events) {
+  if (!commit_) throw std::logic_error("EventSink::PublishAll() on a streaming sink");
+  Transaction result;
+  std::vector<kafka::TransactionalPublisher::Message> messages;
+  messages.reserve(events.size());
+  for (const auto& event : events) {
+    if (events::IsAccordsOwn(event)) {
+      ++result.own_writes;
+      SkipOwnWrite();
+      continue;
+    }
+    // Kafka would refuse it on every retry, and a sender told to retry
+    // would try for ever: refused before any of the batch is published.
+    const size_t bytes = KafkaMessageBytes(event);
+    if (bytes > max_message_bytes_) {
+      Count(kTooLarge, 1);
+      result.too_large =
+          Refused{event.event_id(), kafka::TooLargeReason(bytes, max_message_bytes_), bytes};
+      result.event_ids.clear();
+      return result;
+    }
+    messages.push_back(
+        {TopicFor(event), events::MessageKey(event), event.SerializeAsString(), event.event_id()});
+    result.event_ids.push_back(event.event_id());
+  }
+  if (messages.empty()) {
+    result.committed = true;
+    return result;
+  }
+  const auto outcome = commit_(messages);
+  if (!outcome.committed) {
+    Count(kFailed, messages.size(), outcome.error);
+    result.error = outcome.error;
+    result.event_ids.clear();
+    return result;
+  }
+  Count(kPublished, outcome.published);
+  Count(kDuplicate, outcome.duplicates);
+  result.committed = true;
+  result.published = outcome.published;
+  result.duplicates = outcome.duplicates;
+  return result;
 }
 
 }  // namespace accord::connectors

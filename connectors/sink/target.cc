@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "connectors/webhook/signature.h"
+#include "connectors/signing/signature.h"
 #include "domain/events/envelope.h"
 
 namespace accord::connectors::sink {
@@ -51,9 +51,9 @@ class HttpTarget : public Target {
       if (!options_.secret.empty()) {
         const std::string timestamp =
             std::to_string(seconds(std::chrono::system_clock::now().time_since_epoch()));
-        headers.emplace(webhook::kTimestampHeader, timestamp);
-        headers.emplace(webhook::kSignatureHeader,
-                        webhook::Sign(options_.secret, "POST", target_, timestamp, body));
+        headers.emplace(signing::kTimestampHeader, timestamp);
+        headers.emplace(signing::kSignatureHeader,
+                        signing::Sign(options_.secret, "POST", target_, timestamp, body));
       }
       auto answer = client.Post(target_, headers, body, "application/json");
       const int status = answer ? answer->status : 0;

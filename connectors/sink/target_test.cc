@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "connectors/signing/signature.h"
 #include "connectors/sink/body.h"
-#include "connectors/webhook/signature.h"
 
 namespace accord::connectors::sink {
 namespace {
@@ -94,9 +94,9 @@ TEST(HttpTarget, RetriesServerErrorsWithTheSameIdempotencyKeyAndSignsEachAttempt
     EXPECT_EQ(request.get_header_value("Idempotency-Key"), event.event_id());
     EXPECT_EQ(request.get_header_value("Authorization"), "Bearer t0ken");
     EXPECT_EQ(request.get_header_value("X-Accord-Origin"), "accord");
-    auto verified = webhook::Verify(
-        "s3cret", "POST", "/hooks/accord", request.get_header_value(webhook::kTimestampHeader),
-        request.get_header_value(webhook::kSignatureHeader), request.body,
+    auto verified = signing::Verify(
+        "s3cret", "POST", "/hooks/accord", request.get_header_value(signing::kTimestampHeader),
+        request.get_header_value(signing::kSignatureHeader), request.body,
         std::chrono::duration_cast<std::chrono::seconds>(
             std::chrono::system_clock::now().time_since_epoch())
             .count());

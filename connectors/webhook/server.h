@@ -2,34 +2,24 @@
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 
-#include "connectors/webhook/mapping.h"
-#include "domain/events/envelope.h"
+#include "connectors/publish/event_sink.h"
+#include "connectors/webhook/format.h"
 #include "io/http/server.h"
-#include "io/kafka/transactions.h"
 #include "io/metrics/metrics.h"
 
 namespace accord::connectors::webhook {
-
-// Publishes one request's messages all or nothing (in production
-// kafka::TransactionalPublisher::Publish).
-using Publish = std::function<kafka::TransactionalPublisher::Result(
-    const std::vector<kafka::TransactionalPublisher::Message>&)>;
 
 struct ReceiverOptions {
   std::string secret;
   // The source system of requests without ?source=.
   std::string default_source;
-  events::Topics topics;
   // Told to senders in Retry-After when Kafka did not take their events.
   std::chrono::seconds retry_after{10};
-  // The largest message the producer takes (kafka::MessageMaxBytes).
-  size_t max_message_bytes = 0;
   // The secret being rotated out: while it is set, requests signed with
   // either are accepted, so senders can switch one by one.
   std::string previous_secret;
@@ -42,9 +32,9 @@ struct Answer {
   std::optional<int> retry_after_seconds;
 };
 
-// What `accord webhook` does with a POST to a hook, without the socket:
-// checks the signature, maps the body, publishes its events in one
-// transaction, and answers (docs/webhook.md):
+// What `accord webhook` does with a POST to a hook, without the socket, for
+// any format: checks the signature, maps the body, publishes its events in
+// one transaction (EventSink::PublishAll), and answers (docs/webhook.md):
 //   200  every event is in Kafka (or was already)
 //   400  malformed JSON, or an item that fails validation; nothing published
 //   401  missing, malformed, wrong or stale signature
@@ -52,19 +42,10 @@ struct Answer {
 //   503  Kafka did not take the events in time; nothing published
 class Receiver {
  public:
-  Receiver(ReceiverOptions options, Publish publish, metrics::Registry& registry);
+  // `sink`: transactional.
+  Receiver(ReceiverOptions options, EventSink& sink, metrics::Registry& registry);
 
-  struct Post {
-    std::string method = "POST";
-    // The path and query as sent on the request line (what is signed).
-    std::string target;
-    // The ?source= parameter, when given.
-    std::optional<std::string> source;
-    std::optional<std::string> timestamp;
-    std::optional<std::string> signature;
-    std::string body;
-  };
-  Answer Handle(Shape shape, const Post& post, int64_t now_ms);
+  Answer Handle(const WebhookFormat& format, const http::Request& request, int64_t now_ms);
 
   // Totals of the accepted requests.
   uint64_t published() const { return published_.value(); }
@@ -72,8 +53,11 @@ class Receiver {
   uint64_t ignored() const { return ignored_.value(); }
 
  private:
+  signing::Verification Verify(const WebhookFormat& format, const http::Request& request,
+                               int64_t now_ms);
+
   ReceiverOptions options_;
-  Publish publish_;
+  EventSink& sink_;
   metrics::Registry& registry_;
   metrics::Counter& published_;
   metrics::Counter& duplicates_;
@@ -83,8 +67,9 @@ class Receiver {
 // A JSON error answer: {"error": message}.
 Answer ErrorAnswer(int status, std::string_view message);
 
-// The receiver's HTTP server: POST /v1/hooks/changes and /v1/hooks/forms,
-// GET /healthz and /metrics, behind the limits and checks of http::Server.
+// The receiver's HTTP server: a POST path per hook and format (Accord's
+// format at /v1/hooks/changes and /v1/hooks/forms), GET /healthz and
+// /metrics, behind the limits and checks of http::Server.
 // Bodies over `max_body_bytes` are refused with 413 while they are read.
 // Counts every request by path and status.
 class WebhookServer {
@@ -101,7 +86,12 @@ class WebhookServer {
 
  private:
   http::Endpoint Route(const http::Request& head);
+  // The path label of the request counter: the known paths, else "other",
+  // so that probes of random paths cannot grow the metrics without bound.
+  std::string PathLabel(const std::string& path) const;
 
+  // By path.
+  const std::map<std::string, std::unique_ptr<WebhookFormat>, std::less<>> hooks_;
   Receiver& receiver_;
   metrics::Registry& registry_;
   const size_t max_body_bytes_;

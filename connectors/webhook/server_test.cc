@@ -9,7 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "connectors/webhook/signature.h"
+#include "connectors/signing/signature.h"
+#include "connectors/webhook/accord_format.h"
 
 namespace accord::connectors::webhook {
 namespace {
@@ -25,20 +26,35 @@ const std::string kChange =
     R"([{"eventId":1,"subscriptionType":"contact.propertyChange","objectId":42,)"
     R"("occurredAt":1735689500000,"propertyName":"email","propertyValue":"anna@firma.de"}])";
 
+kafka::Config KafkaConfig() {
+  kafka::Config config;
+  config.topic_prefix = "it";
+  config.properties["message.max.bytes"] = std::to_string(kMaxMessageBytes);
+  return config;
+}
+
+http::Request Signed(const std::string& target, const std::string& body,
+                     int64_t signed_at_ms = kNowMs, const std::string& secret = kSecret) {
+  http::Request request;
+  request.method = "POST";
+  request.target = target;
+  std::string error;
+  auto parsed = http::ParseTarget(target, error);
+  EXPECT_TRUE(parsed) << error;
+  if (parsed) {
+    request.path = parsed->path;
+    request.params = parsed->params;
+  }
+  const std::string timestamp = std::to_string(signed_at_ms / 1000);
+  request.headers = {
+      {"x-accord-timestamp", timestamp},
+      {"x-accord-signature", signing::Sign(secret, "POST", target, timestamp, body)}};
+  request.body = body;
+  return request;
+}
+
 class ReceiverTest : public ::testing::Test {
  protected:
-  Receiver::Post Signed(const std::string& target, const std::string& body,
-                        int64_t signed_at_ms = kNowMs) {
-    Receiver::Post post;
-    post.target = target;
-    auto query = target.find("?source=");
-    if (query != std::string::npos) post.source = target.substr(query + 8);
-    post.timestamp = std::to_string(signed_at_ms / 1000);
-    post.signature = Sign(kSecret, "POST", target, *post.timestamp, body);
-    post.body = body;
-    return post;
-  }
-
   uint64_t Counter(const std::string& name, const metrics::Labels& labels) {
     return registry_.GetCounter(name, "", labels).value();
   }
@@ -46,50 +62,41 @@ class ReceiverTest : public ::testing::Test {
   std::vector<std::vector<Message>> batches_;
   kafka::TransactionalPublisher::Result next_;
   metrics::Registry registry_;
-  Receiver receiver_{
-      {kSecret, "marketing", events::Topics("it"), std::chrono::seconds(10), kMaxMessageBytes, ""},
-      [this](const std::vector<Message>& batch) {
-        batches_.push_back(batch);
-        auto result = next_;
-        if (result.committed) result.published = batch.size();
-        return result;
-      },
-      registry_};
+  EventSink sink_{KafkaConfig(), "webhook",
+                  [this](const std::vector<Message>& batch) {
+                    batches_.push_back(batch);
+                    auto result = next_;
+                    if (result.committed) result.published = batch.size();
+                    return result;
+                  },
+                  &registry_};
+  Receiver receiver_{{kSecret, "marketing", std::chrono::seconds(10), ""}, sink_, registry_};
+  const AccordFormat changes_{Shape::kChanges};
+  const AccordFormat forms_{Shape::kForms};
 
   void SetUp() override { next_.committed = true; }
 };
 
 TEST_F(ReceiverTest, DuringARotationEitherSecretIsAccepted) {
-  Receiver rotating{{"new-secret", "marketing", events::Topics("it"), std::chrono::seconds(10),
-                     kMaxMessageBytes, kSecret},
-                    [](const std::vector<Message>& batch) {
-                      kafka::TransactionalPublisher::Result result;
-                      result.committed = true;
-                      result.published = batch.size();
-                      return result;
-                    },
-                    registry_};
+  Receiver rotating{
+      {"new-secret", "marketing", std::chrono::seconds(10), kSecret}, sink_, registry_};
   auto signed_with = [&](const std::string& secret) {
-    Receiver::Post post;
-    post.target = "/v1/hooks/changes";
-    post.timestamp = std::to_string(kNowMs / 1000);
-    post.signature = Sign(secret, "POST", post.target, *post.timestamp, kChange);
-    post.body = kChange;
-    return rotating.Handle(Shape::kChanges, post, kNowMs).status;
+    return rotating.Handle(changes_, Signed("/v1/hooks/changes", kChange, kNowMs, secret), kNowMs)
+        .status;
   };
   EXPECT_EQ(signed_with("new-secret"), 200);
   EXPECT_EQ(signed_with(kSecret), 200);
   EXPECT_EQ(signed_with("some-other-secret"), 401);
   // Without a previous secret the old one is refused.
-  EXPECT_EQ(receiver_.Handle(Shape::kChanges, Signed("/v1/hooks/changes", kChange), kNowMs).status,
-            200);
-  Receiver::Post stale = Signed("/v1/hooks/changes", kChange);
-  stale.signature = Sign("new-secret", "POST", stale.target, *stale.timestamp, kChange);
-  EXPECT_EQ(receiver_.Handle(Shape::kChanges, stale, kNowMs).status, 401);
+  EXPECT_EQ(receiver_.Handle(changes_, Signed("/v1/hooks/changes", kChange), kNowMs).status, 200);
+  EXPECT_EQ(
+      receiver_.Handle(changes_, Signed("/v1/hooks/changes", kChange, kNowMs, "new-secret"), kNowMs)
+          .status,
+      401);
 }
 
 TEST_F(ReceiverTest, ASignedBatchIsPublishedInOneTransaction) {
-  auto answer = receiver_.Handle(Shape::kChanges, Signed("/v1/hooks/changes", kChange), kNowMs);
+  auto answer = receiver_.Handle(changes_, Signed("/v1/hooks/changes", kChange), kNowMs);
   ASSERT_EQ(answer.status, 200) << answer.body;
   ASSERT_EQ(batches_.size(), 1u);
   ASSERT_EQ(batches_[0].size(), 1u);
@@ -108,32 +115,31 @@ TEST_F(ReceiverTest, ASignedBatchIsPublishedInOneTransaction) {
 }
 
 TEST_F(ReceiverTest, TheSourceComesFromTheSignedQuery) {
-  auto answer =
-      receiver_.Handle(Shape::kChanges, Signed("/v1/hooks/changes?source=crm", kChange), kNowMs);
+  auto answer = receiver_.Handle(changes_, Signed("/v1/hooks/changes?source=crm", kChange), kNowMs);
   ASSERT_EQ(answer.status, 200) << answer.body;
   v1::Event event;
   ASSERT_TRUE(event.ParseFromString(batches_.at(0).at(0).value));
   EXPECT_EQ(event.source_system(), "crm");
-  auto bad = receiver_.Handle(Shape::kChanges, Signed("/v1/hooks/changes?source=CRM%20EU", kChange),
-                              kNowMs);
+  auto bad =
+      receiver_.Handle(changes_, Signed("/v1/hooks/changes?source=CRM%20EU", kChange), kNowMs);
   EXPECT_EQ(bad.status, 400);
 }
 
 TEST_F(ReceiverTest, BadSignaturesAreRefusedAndCounted) {
   auto forged = Signed("/v1/hooks/changes", kChange);
   forged.body = kChange + " ";
-  auto answer = receiver_.Handle(Shape::kChanges, forged, kNowMs);
+  auto answer = receiver_.Handle(changes_, forged, kNowMs);
   EXPECT_EQ(answer.status, 401);
   EXPECT_THAT(Json::parse(answer.body)["error"].get<std::string>(), HasSubstr("does not match"));
 
-  auto stale = receiver_.Handle(Shape::kChanges, Signed("/v1/hooks/changes", kChange, kNowMs),
-                                kNowMs + 301'000);
+  auto stale =
+      receiver_.Handle(changes_, Signed("/v1/hooks/changes", kChange, kNowMs), kNowMs + 301'000);
   EXPECT_EQ(stale.status, 401);
   EXPECT_THAT(Json::parse(stale.body)["error"].get<std::string>(), HasSubstr("stale"));
 
   auto unsigned_post = Signed("/v1/hooks/changes", kChange);
-  unsigned_post.signature.reset();
-  EXPECT_EQ(receiver_.Handle(Shape::kChanges, unsigned_post, kNowMs).status, 401);
+  unsigned_post.headers.pop_back();
+  EXPECT_EQ(receiver_.Handle(changes_, unsigned_post, kNowMs).status, 401);
 
   EXPECT_TRUE(batches_.empty());
   EXPECT_EQ(Counter("accord_webhook_signature_failures_total", {{"reason", "mismatch"}}), 1u);
@@ -142,12 +148,12 @@ TEST_F(ReceiverTest, BadSignaturesAreRefusedAndCounted) {
 }
 
 TEST_F(ReceiverTest, RefusedBodiesPublishNothing) {
-  auto malformed = receiver_.Handle(Shape::kChanges, Signed("/v1/hooks/changes", "[{"), kNowMs);
+  auto malformed = receiver_.Handle(changes_, Signed("/v1/hooks/changes", "[{"), kNowMs);
   EXPECT_EQ(malformed.status, 400);
   EXPECT_THAT(Json::parse(malformed.body)["error"].get<std::string>(), HasSubstr("malformed JSON"));
 
   const std::string invalid = R"([{"submittedAt":1735689600000,"campaignId":"c"}])";
-  auto answer = receiver_.Handle(Shape::kForms, Signed("/v1/hooks/forms", invalid), kNowMs);
+  auto answer = receiver_.Handle(forms_, Signed("/v1/hooks/forms", invalid), kNowMs);
   EXPECT_EQ(answer.status, 400);
   auto body = Json::parse(answer.body);
   EXPECT_EQ(body["item"], 0);
@@ -158,7 +164,7 @@ TEST_F(ReceiverTest, RefusedBodiesPublishNothing) {
 TEST_F(ReceiverTest, WhenKafkaDoesNotTakeTheEventsTheSenderIsToldToRetry) {
   next_.committed = false;
   next_.error = "Broker: transport failure";
-  auto answer = receiver_.Handle(Shape::kChanges, Signed("/v1/hooks/changes", kChange), kNowMs);
+  auto answer = receiver_.Handle(changes_, Signed("/v1/hooks/changes", kChange), kNowMs);
   EXPECT_EQ(answer.status, 503);
   EXPECT_EQ(answer.retry_after_seconds, 10);
   EXPECT_THAT(Json::parse(answer.body)["error"].get<std::string>(),
@@ -174,7 +180,7 @@ TEST_F(ReceiverTest, AnEventLargerThanKafkaTakesIsRefusedFor413WithoutRetry) {
       R"({"eventId":2,"subscriptionType":"contact.creation","objectId":42,)"
       R"("occurredAt":1735689500000,"properties":{"email":"anna@firma.de","company":")" +
       std::string(kMaxMessageBytes, 'x') + R"("}}])";
-  auto answer = receiver_.Handle(Shape::kChanges, Signed("/v1/hooks/changes", body), kNowMs);
+  auto answer = receiver_.Handle(changes_, Signed("/v1/hooks/changes", body), kNowMs);
   EXPECT_EQ(answer.status, 413) << answer.body;
   EXPECT_FALSE(answer.retry_after_seconds);
   auto json = Json::parse(answer.body);
@@ -189,7 +195,7 @@ TEST_F(ReceiverTest, AnEventLargerThanKafkaTakesIsRefusedFor413WithoutRetry) {
 TEST_F(ReceiverTest, IgnoredItemsAreReportedAndNothingIsPublishedForThem) {
   const std::string body =
       R"([{"eventId":1,"subscriptionType":"ticket.creation","objectId":1,"occurredAt":1})";
-  auto answer = receiver_.Handle(Shape::kChanges, Signed("/v1/hooks/changes", body + "]"), kNowMs);
+  auto answer = receiver_.Handle(changes_, Signed("/v1/hooks/changes", body + "]"), kNowMs);
   ASSERT_EQ(answer.status, 200) << answer.body;
   auto json = Json::parse(answer.body);
   EXPECT_EQ(json["published"], 0);
@@ -197,6 +203,21 @@ TEST_F(ReceiverTest, IgnoredItemsAreReportedAndNothingIsPublishedForThem) {
   EXPECT_EQ(json["ignored"][0]["item"], 0);
   EXPECT_TRUE(batches_.empty());
   EXPECT_EQ(Counter("accord_webhook_items_ignored_total", {}), 1u);
+}
+
+TEST_F(ReceiverTest, AccordsOwnWriteBacksAreIgnoredAndCountedAsOwnWrites) {
+  const std::string body =
+      R"([{"eventId":1,"subscriptionType":"contact.propertyChange","objectId":42,)"
+      R"("occurredAt":1735689500000,"propertyName":"city","propertyValue":"Bonn",)"
+      R"("changeSource":"accord"}])";
+  auto answer = receiver_.Handle(changes_, Signed("/v1/hooks/changes", body), kNowMs);
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(Json::parse(answer.body)["ignored"].size(), 1u);
+  EXPECT_TRUE(batches_.empty());
+  EXPECT_EQ(Counter("accord_webhook_items_ignored_total", {}), 1u);
+  EXPECT_EQ(Counter("accord_connector_events_total",
+                    {{"connector", "webhook"}, {"outcome", "own_write"}}),
+            1u);
 }
 
 class WebhookServerTest : public ReceiverTest {
@@ -209,8 +230,7 @@ class WebhookServerTest : public ReceiverTest {
 
   httplib::Result Post(const std::string& target, const std::string& body) {
     auto signed_post = Signed(target, body, NowMs());
-    httplib::Headers headers = {{kTimestampHeader, *signed_post.timestamp},
-                                {kSignatureHeader, *signed_post.signature}};
+    httplib::Headers headers(signed_post.headers.begin(), signed_post.headers.end());
     return client_->Post(target, headers, body, "application/json");
   }
 

@@ -9,10 +9,13 @@
 #include <iostream>
 #include <memory>
 
+#include "connectors/publish/event_sink.h"
 #include "connectors/webhook/server.h"
+#include "domain/events/envelope.h"
 #include "domain/events/identity.h"
 #include "io/host.h"
 #include "io/kafka/client.h"
+#include "io/kafka/transactions.h"
 
 namespace accord::connectors::webhook {
 namespace {
@@ -69,13 +72,16 @@ void RunWebhook(const WebhookOptions& options, cli::Context& context) {
   const std::chrono::milliseconds timeout(webhook.publish_timeout_ms);
   kafka::TransactionalPublisher publisher(config.kafka, {transactional_id, timeout});
   metrics::Registry registry;
-  Receiver receiver(
-      {secret, webhook.source_system, topics, std::chrono::ceil<std::chrono::seconds>(timeout),
-       kafka::MessageMaxBytes(config.kafka), previous_secret ? previous_secret : ""},
+  EventSink sink(
+      config.kafka, "webhook",
       [&publisher](const std::vector<kafka::TransactionalPublisher::Message>& batch) {
         return publisher.Publish(batch);
       },
-      registry);
+      &registry);
+  Receiver receiver(
+      {secret, webhook.source_system, std::chrono::ceil<std::chrono::seconds>(timeout),
+       previous_secret ? previous_secret : ""},
+      sink, registry);
   WebhookServer server(receiver, registry, static_cast<size_t>(webhook.max_body_bytes),
                        config.http);
   server.Start(listen.host, listen.port);

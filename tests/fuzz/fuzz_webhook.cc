@@ -15,12 +15,13 @@
 #include <string>
 #include <string_view>
 
-#include "connectors/webhook/mapping.h"
-#include "connectors/webhook/signature.h"
+#include "connectors/signing/signature.h"
+#include "connectors/webhook/accord_format.h"
 #include "domain/events/envelope.h"
 
 namespace {
 
+namespace signing = accord::connectors::signing;
 namespace webhook = accord::connectors::webhook;
 namespace events = accord::events;
 
@@ -61,8 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const std::string header(body.substr(0, 80));
   auto check =
-      webhook::Verify("secret", "POST", "/v1/hooks/changes", header, header, body, kNowMs / 1000);
-  if (check.verdict == webhook::Verdict::kValid) Fail("a forged signature verified");
+      signing::Verify("secret", "POST", "/v1/hooks/changes", header, header, body, kNowMs / 1000);
+  if (check.verdict == signing::Verdict::kValid) Fail("a forged signature verified");
   if (check.reason.empty()) Fail("a refused signature without a reason");
   return 0;
 }

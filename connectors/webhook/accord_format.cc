@@ -1,4 +1,4 @@
-#include "connectors/webhook/mapping.h"
+#include "connectors/webhook/accord_format.h"
 
 #include <algorithm>
 #include <limits>
@@ -9,6 +9,7 @@
 #include "connectors/mapping/builtin_mappings.h"
 #include "connectors/mapping/convert.h"
 #include "connectors/mapping/mapping.h"
+#include "domain/events/echo.h"
 #include "domain/events/envelope.h"
 #include "domain/events/identity.h"
 #include "domain/util/hash.h"
@@ -284,14 +285,13 @@ class ChangesMapper {
     auto type = OptionalText(item, index, "subscriptionType");
     if (!type || type->empty())
       Refuse(index, "subscriptionType", "missing (e.g. \"contact.propertyChange\")");
-    // Accord's sinks write back with their origin as the change's source;
-    // ingesting those again would bounce changes between the systems.
+    // Accord's sinks write back with their origin as the change's source.
     for (const char* marker : {"changeSource", "sourceId"}) {
       auto origin = item.find(marker);
       if (origin != item.end() && origin->is_string() &&
-          AsciiLower(origin->get<std::string>()) == events::kAccordSystem) {
+          events::IsAccordMarker(origin->get_ref<const std::string&>())) {
         out_.ignored.push_back(
-            {index, std::string("Accord's own write-back (") + marker + " \"accord\")"});
+            {index, std::string("Accord's own write-back (") + marker + " \"accord\")", true});
         return;
       }
     }
@@ -631,11 +631,6 @@ void MapSubmission(const Json& item, size_t index, std::string_view system, int6
 
 }  // namespace
 
-std::string Refusal::Message() const {
-  if (!item) return reason;
-  return "item " + std::to_string(*item) + (field.empty() ? "" : ", " + field) + ": " + reason;
-}
-
 Mapped MapBody(Shape shape, std::string_view body, std::string_view source_system,
                int64_t ingested_at_ms) {
   Mapped out;
@@ -681,6 +676,21 @@ Mapped MapBody(Shape shape, std::string_view body, std::string_view source_syste
     return {{}, {}, refused.refusal};
   }
   return out;
+}
+
+signing::Verification AccordFormat::Verify(std::string_view secret, const http::Request& request,
+                                           int64_t now_ms) const {
+  auto header = [&](const char* name) -> std::optional<std::string> {
+    if (auto value = request.Header(name)) return std::string(*value);
+    return std::nullopt;
+  };
+  return signing::Verify(secret, request.method, request.target, header(signing::kTimestampHeader),
+                         header(signing::kSignatureHeader), request.body, now_ms / 1000);
+}
+
+Mapped AccordFormat::Parse(const http::Request& request, std::string_view source_system,
+                           int64_t ingested_at_ms) const {
+  return MapBody(shape_, request.body, source_system, ingested_at_ms);
 }
 
 }  // namespace accord::connectors::webhook

@@ -1,4 +1,4 @@
-#include "connectors/webhook/mapping.h"
+#include "connectors/webhook/accord_format.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -287,6 +287,7 @@ TEST(WebhookChanges, AccordsOwnWriteBacksAreNotIngestedAgain) {
   ASSERT_EQ(mapped.ignored.size(), 2u);
   EXPECT_THAT(mapped.ignored[0].reason, HasSubstr("own write-back (sourceId"));
   EXPECT_THAT(mapped.ignored[1].reason, HasSubstr("own write-back (changeSource"));
+  EXPECT_TRUE(mapped.ignored[0].own_write && mapped.ignored[1].own_write);
 }
 
 TEST(WebhookChanges, InvalidItemsAreRefusedNamingIndexAndField) {

@@ -1,8 +1,8 @@
-#include "connectors/webhook/signature.h"
+#include "connectors/signing/signature.h"
 
 #include <gtest/gtest.h>
 
-namespace accord::connectors::webhook {
+namespace accord::connectors::signing {
 namespace {
 
 constexpr char kSecret[] = "s3cret";
@@ -98,4 +98,4 @@ TEST(Signature, VerdictNamesAreMetricLabels) {
 }
 
 }  // namespace
-}  // namespace accord::connectors::webhook
+}  // namespace accord::connectors::signing

@@ -1,4 +1,4 @@
-#include "connectors/webhook/signature.h"
+#include "connectors/signing/signature.h"
 
 #include <openssl/crypto.h>
 
@@ -6,7 +6,7 @@
 
 #include "domain/util/hash.h"
 
-namespace accord::connectors::webhook {
+namespace accord::connectors::signing {
 namespace {
 
 constexpr std::string_view kScheme = "v1=";
@@ -83,4 +83,4 @@ Verification Verify(std::string_view secret, std::string_view method, std::strin
   return {};
 }
 
-}  // namespace accord::connectors::webhook
+}  // namespace accord::connectors::signing

@@ -5,9 +5,13 @@
 #include <string>
 #include <string_view>
 
-namespace accord::connectors::webhook {
+namespace accord::connectors::signing {
 
-// Every request to a hook carries these two headers (docs/webhook.md):
+// Accord's request signature, the one scheme both directions use: `accord
+// webhook` verifies it on every request to a hook, and the sinks sign what
+// they deliver with it, so a receiver of Accord's deliveries can check them
+// as Accord checks its senders. Every signed request carries these two
+// headers (docs/webhook.md):
 //   X-Accord-Timestamp: <seconds since the epoch>
 //   X-Accord-Signature: v1=<hex HMAC-SHA256>
 // The HMAC is keyed with the shared secret and covers
@@ -40,4 +44,4 @@ Verification Verify(std::string_view secret, std::string_view method, std::strin
                     const std::optional<std::string>& signature, std::string_view body,
                     int64_t now_seconds);
 
-}  // namespace accord::connectors::webhook
+}  // namespace accord::connectors::signing

@@ -13,7 +13,7 @@ std::string TooLargeForKafka(const v1::Event& event, size_t max_message_bytes) {
 EventSink::EventSink(const kafka::Config& kafka, const std::string& kind,
                      const std::optional<std::string>& ledger_directory,
                      metrics::Registry* registry)
-    : publisher_(kafka) {
+    : publisher_(kafka), topics_(kafka.topic_prefix) {
   if (registry) {
     static constexpr const char* kOutcomes[] = {"published", "duplicate", "own_write", "failed",
                                                 "too_large"};
@@ -27,9 +27,6 @@ EventSink::EventSink(const kafka::Config& kafka, const std::string& kind,
                                            ? *ledger_directory
                                            : "var/" + kind + "-ledger/" + kafka.topic_prefix + "@" +
                                                  publisher_.ClusterId());
-  events::Topics topics(kafka.topic_prefix);
-  events_topic_ = topics.events;
-  campaigns_topic_ = topics.campaigns;
 }
 
 EventSink::~EventSink() = default;
@@ -44,7 +41,7 @@ void EventSink::Count(size_t outcome, uint64_t n) {
 }
 
 std::string EventSink::TopicFor(const v1::Event& event) const {
-  return event.has_campaign_upserted() ? campaigns_topic_ : events_topic_;
+  return topics_.For(event);
 }
 
 EventSink::Outcome EventSink::Publish(const v1::Event& event) {

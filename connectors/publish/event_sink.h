@@ -10,6 +10,7 @@
 
 #include "accord/v1/event.pb.h"
 #include "app/config/config.h"
+#include "domain/events/envelope.h"
 #include "io/kafka/client.h"
 #include "io/metrics/metrics.h"
 
@@ -84,8 +85,7 @@ class EventSink {
 
   kafka::Publisher publisher_;
   std::unique_ptr<Ledger> ledger_;
-  std::string events_topic_;
-  std::string campaigns_topic_;
+  events::Topics topics_;
   // Published since the last Flush(): recorded in the ledger once acknowledged.
   std::unordered_set<std::string> unconfirmed_;
   uint64_t acknowledged_before_ = 0;

@@ -108,7 +108,7 @@ int RunImport(Format format, const ImportOptions& options, cli::Context& context
         config.kafka, "import",
         options.no_ledger ? std::nullopt : std::optional<std::string>(options.ledger));
   events::Topics topics(config.kafka.topic_prefix);
-  const std::string& topic = mapping.ForCampaignsTopic() ? topics.campaigns : topics.events;
+  const std::string& topic = topics.Of(mapping.topic());
   RejectFile rejects(options.reject_file.empty() ? options.file + ".rejects.csv"
                                                  : options.reject_file);
   const int64_t file_time_ms = ModifiedAtMs(options.file);

@@ -14,6 +14,7 @@
 
 #include "domain/events/envelope.h"
 #include "domain/events/identity.h"
+#include "domain/events/payload_kinds.h"
 #include "domain/util/hash.h"
 #include "domain/util/time.h"
 
@@ -24,19 +25,21 @@ namespace pb = google::protobuf;
 using Type = Mapping::Type;
 using Values = std::vector<std::optional<std::string>>;
 
-// The payloads a connector may publish: changes in source systems, not
-// Accord's own feedback or identity events.
+// The payloads a connector may publish (changes in source systems, not
+// Accord's own feedback or identity events), by name.
 const std::set<std::string>& ConnectorPayloads() {
-  static const std::set<std::string> kPayloads = {
-      "customer_upserted",   "customer_erased",     "consent_changed", "campaign_upserted",
-      "campaign_engagement", "lead_status_changed", "lead_decision",   "deal_upserted",
-      "activity_logged",     "order_placed",        "support_ticket",  "account_upserted"};
+  static const std::set<std::string> kPayloads = [] {
+    std::set<std::string> names;
+    for (const auto& kind : events::PayloadKinds())
+      if (kind.mappable) names.emplace(kind.name);
+    return names;
+  }();
   return kPayloads;
 }
 
 // Campaign and account definitions describe no person.
 bool NamesCustomer(const std::string& payload) {
-  return payload != "campaign_upserted" && payload != "account_upserted";
+  return events::FindPayloadKind(payload)->KeyedByCustomer();
 }
 
 const std::map<std::string, Type>& TypeNames() {
@@ -429,8 +432,8 @@ Mapping Mapping::Parse(std::string_view yaml, const std::string& name) {
   return mapping;
 }
 
-bool Mapping::ForCampaignsTopic() const {
-  return payload_->name() == "campaign_upserted";
+events::Topic Mapping::topic() const {
+  return events::FindPayloadKind(payload_->name())->topic;
 }
 
 std::optional<std::string> Mapping::Spelling(std::string_view field,
@@ -628,12 +631,8 @@ Mapping::Result Mapping::Map(const Values& values, int64_t default_occurred_at_m
   for (const auto& rule : fields_)
     if (!SetField(event, rule, values, result)) return result;
   // The payload's own id is the record's unless mapped otherwise.
-  static const std::map<std::string, std::string> kOwnIds = {
-      {"deal_upserted", "deal_id"},       {"campaign_upserted", "campaign_id"},
-      {"account_upserted", "account_id"}, {"activity_logged", "activity_id"},
-      {"order_placed", "order_id"},       {"support_ticket", "ticket_id"}};
-  if (auto own = kOwnIds.find(payload_->name()); own != kOwnIds.end()) {
-    const auto* id_field = payload->GetDescriptor()->FindFieldByName(own->second);
+  if (const auto own = events::FindPayloadKind(event)->own_id; !own.empty()) {
+    const auto* id_field = payload->GetDescriptor()->FindFieldByName(std::string(own));
     if (payload->GetReflection()->GetString(*payload, id_field).empty())
       payload->GetReflection()->SetString(payload, id_field, record_id);
   }

@@ -10,6 +10,7 @@
 
 #include "accord/v1/event.pb.h"
 #include "connectors/mapping/convert.h"
+#include "domain/events/payload_kinds.h"
 
 namespace google::protobuf {
 class FieldDescriptor;
@@ -50,8 +51,11 @@ class Mapping {
   // values the same way.
   std::optional<std::string> Spelling(std::string_view field, std::string_view source) const;
 
-  // campaign definitions go to the campaigns topic, the rest to the events topic.
-  bool ForCampaignsTopic() const;
+  // The topic the mapping's events go to, as their payload kind's row says
+  // (domain/events/payload_kinds.h): campaign definitions to the campaigns
+  // topic, the rest to the events topic.
+  events::Topic topic() const;
+  bool ForCampaignsTopic() const { return topic() == events::Topic::kCampaigns; }
   // False for campaign and account definitions, whose events have no
   // customer key.
   bool NamesCustomer() const;

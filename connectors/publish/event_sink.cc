@@ -22,7 +22,7 @@ std::string TooLargeForKafka(const v1::Event& event, size_t max_message_bytes) {
 
 EventSink::EventSink(const kafka::Config& kafka, const std::string& kind,
                      metrics::Registry* registry)
-    : max_message_bytes_(kafka::MessageMaxBytes(kafka)) {
+    : max_message_bytes_(kafka::MessageMaxBytes(kafka)), topics_(kafka.topic_prefix) {
   if (registry) {
     static constexpr const char* kOutcomes[kTallies] = {"published", "duplicate", "own_write",
                                                         "failed", "too_large"};
@@ -31,9 +31,6 @@ EventSink::EventSink(const kafka::Config& kafka, const std::string& kind,
                                            "Events a connector handled, by outcome",
                                            {{"connector", kind}, {"outcome", kOutcomes[i]}});
   }
-  events::Topics topics(kafka.topic_prefix);
-  events_topic_ = topics.events;
-  campaigns_topic_ = topics.campaigns;
 }
 
 EventSink::EventSink(const kafka::Config& kafka, const std::string& kind,
@@ -79,7 +76,7 @@ EventSink::Counts EventSink::counts() const {
 }
 
 std::string EventSink::TopicFor(const v1::Event& event) const {
-  return event.has_campaign_upserted() ? campaigns_topic_ : events_topic_;
+  return topics_.For(event);
 }
 
 EventSink::Outcome EventSink::Publish(const v1::Event& event) {

@@ -12,6 +12,7 @@
 
 #include "accord/v1/event.pb.h"
 #include "app/config/config.h"
+#include "domain/events/envelope.h"
 #include "io/kafka/client.h"
 #include "io/kafka/transactions.h"
 #include "io/metrics/metrics.h"
@@ -133,8 +134,7 @@ class EventSink {
   Commit commit_;
   size_t max_message_bytes_;
   std::unique_ptr<Ledger> ledger_;
-  std::string events_topic_;
-  std::string campaigns_topic_;
+  events::Topics topics_;
   // Published since the last Flush(): recorded in the ledger once acknowledged.
   std::unordered_set<std::string> unconfirmed_;
   uint64_t acknowledged_before_ = 0;

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "domain/events/identity.h"
+#include "domain/events/payload_kinds.h"
 #include "domain/events/upcast.h"
 #include "domain/util/hash.h"
 
@@ -33,9 +34,8 @@ void StampEnvelope(v1::Event& event, const SourceChange& change) {
 }
 
 std::string_view PayloadKind(const v1::Event& event) {
-  if (event.payload_case() == v1::Event::PAYLOAD_NOT_SET) return "";
-  const auto* field = v1::Event::descriptor()->FindFieldByNumber(event.payload_case());
-  return field ? std::string_view(field->name()) : std::string_view();
+  const auto* kind = FindPayloadKind(event);
+  return kind ? kind->name : std::string_view();
 }
 
 namespace {
@@ -93,34 +93,27 @@ Topics::Topics(std::string_view prefix)
       feedback(std::string(prefix) + ".feedback"),
       deadletter(std::string(prefix) + ".deadletter") {}
 
+const std::string& Topics::Of(Topic topic) const {
+  switch (topic) {
+    case Topic::kCampaigns:
+      return campaigns;
+    case Topic::kFeedback:
+      return feedback;
+    case Topic::kEvents:
+      break;
+  }
+  return events;
+}
+
+const std::string& Topics::For(const v1::Event& event) const {
+  const auto* kind = FindPayloadKind(event);
+  return Of(kind ? kind->topic : Topic::kEvents);
+}
+
 std::string MessageKey(const v1::Event& event) {
-  if (event.has_campaign_upserted()) return "campaign:" + event.campaign_upserted().campaign_id();
-  if (event.has_account_upserted())
-    return "account:" + event.source_system() + ":" + event.account_upserted().account_id();
-  if (event.has_campaign_effectiveness())
-    return "campaign:" + event.campaign_effectiveness().campaign_id();
-  if (event.has_attribution_credit()) return "campaign:" + event.attribution_credit().campaign_id();
-  if (event.has_account_profile()) return "account:" + event.account_profile().account_key();
-  // Ticks are published to a partition each, not by key.
-  if (event.has_tick()) return "tick";
-  return event.customer_key();
+  const auto* kind = FindPayloadKind(event);
+  return kind && !kind->KeyedByCustomer() ? kind->key(event) : event.customer_key();
 }
-
-namespace {
-
-// An identity key that can name a customer: junk here would merge strangers.
-bool UsableIdentityKey(const std::string& key) {
-  return key.starts_with("email:") ? EmailIdentityKey(key.substr(6)) == key
-         : key.starts_with("src:") ? LinkedIdentityKey(key.substr(4)) == key
-                                   : false;
-}
-
-std::string UnusableKey(std::string_view what, const std::string& key) {
-  return std::string(what) + " \"" + key +
-         "\" is not a usable identity key (\"email:<address>\" or \"src:<system>:<id>\")";
-}
-
-}  // namespace
 
 std::string ValidateEvent(const v1::Event& event) {
   if (event.event_id().empty()) return "missing event_id";
@@ -128,122 +121,38 @@ std::string ValidateEvent(const v1::Event& event) {
   if (event.source_system().empty()) return "missing source_system";
   if (event.source_record_id().empty()) return "missing source_record_id";
   if (event.occurred_at_ms() <= 0) return "missing or negative occurred_at_ms";
-  switch (event.payload_case()) {
-    case v1::Event::PAYLOAD_NOT_SET:
-      return "no payload";
-    case v1::Event::kCampaignUpserted:
-      if (event.campaign_upserted().campaign_id().empty()) return "campaign without campaign_id";
-      return "";
-    case v1::Event::kCampaignEffectiveness:
-      if (event.campaign_effectiveness().campaign_id().empty())
-        return "campaign without campaign_id";
-      return "";
-    case v1::Event::kAccountUpserted:
-      if (event.account_upserted().account_id().empty()) return "account without account_id";
-      return "";
-    case v1::Event::kAttributionCredit:
-      if (event.attribution_credit().campaign_id().empty())
-        return "attribution_credit without campaign_id";
-      if (event.customer_key() != MessageKey(event))
-        return "attribution_credit must be keyed \"" + MessageKey(event) + "\"";
-      return "";
-    case v1::Event::kAccountProfile:
-      if (event.account_profile().account_key().find(':') == std::string::npos)
-        return "account_profile without an account_key \"<system>:<account id>\"";
-      return "";
-    case v1::Event::kScoreMoved:
-      if (event.score_moved().score().customer_id().empty())
-        return "score_moved without a customer";
-      break;
-    case v1::Event::kTick:
-      if (event.tick().partition() < 0) return "tick with a negative partition";
-      return "";
-    case v1::Event::kIdentityClaimed:
-      if (!UsableIdentityKey(event.identity_claimed().holder_key()))
-        return UnusableKey("holder_key", event.identity_claimed().holder_key());
-      break;
-    case v1::Event::kIdentityReleased:
-      for (const auto& holder : event.identity_released().holder_keys())
-        if (!UsableIdentityKey(holder)) return UnusableKey("holder_key", holder);
-      break;
-    case v1::Event::kMergeRequested:
-      if (!UsableIdentityKey(event.merge_requested().survivor_key()))
-        return UnusableKey("survivor_key", event.merge_requested().survivor_key());
-      break;
-    case v1::Event::kCustomerMoved: {
-      const auto& moved = event.customer_moved();
-      if (moved.customer().customer_id().empty()) return "customer_moved without a customer";
-      // The aliases become identities of the survivor: junk would merge strangers.
-      for (const auto& alias : moved.customer().aliases())
-        if (!UsableIdentityKey(alias)) return UnusableKey("moved alias", alias);
-      for (const auto& timeline : moved.timelines())
-        if (timeline.customer_id().empty()) return "customer_moved timeline without a customer id";
-      break;
-    }
-    case v1::Event::kEventForwarded: {
-      const auto& inner = event.event_forwarded().event();
-      if (!IsCustomerDomainEvent(inner))
-        return "event_forwarded must carry a customer event, not \"" +
-               std::string(PayloadKind(inner)) + "\"";
-      if (auto problem = ValidateEvent(inner); !problem.empty())
-        return "forwarded event: " + problem;
-      break;
-    }
-    default:
-      break;
-  }
-  if (!UsableIdentityKey(event.customer_key()))
-    return UnusableKey("customer_key", event.customer_key());
-  return "";
+  const auto* kind = FindPayloadKind(event);
+  if (!kind) return "no payload";
+  if (kind->check)
+    if (auto problem = kind->check(event); !problem.empty()) return problem;
+  // Under its own key, the event belongs to no customer.
+  if (!kind->KeyedByCustomer()) return "";
+  return CheckIdentityKey("customer_key", event.customer_key());
 }
 
+namespace {
+
+bool HasRole(const v1::Event& event, Role role) {
+  const auto* kind = FindPayloadKind(event);
+  return kind && kind->role == role;
+}
+
+}  // namespace
+
 bool IsFeedbackEvent(const v1::Event& event) {
-  switch (event.payload_case()) {
-    case v1::Event::kScoreUpdated:
-    case v1::Event::kLeadQualified:
-    case v1::Event::kCampaignEffectiveness:
-    case v1::Event::kReactivationCandidate:
-    case v1::Event::kContactPause:
-      return true;
-    default:
-      return false;
-  }
+  return HasRole(event, Role::kFeedback);
 }
 
 bool IsFeedbackInput(const v1::Event& event) {
-  return event.has_attribution_credit() || event.has_account_profile() || event.has_score_moved() ||
-         event.has_tick();
+  return HasRole(event, Role::kFeedbackInput);
 }
 
 bool IsIdentityEvent(const v1::Event& event) {
-  switch (event.payload_case()) {
-    case v1::Event::kIdentityClaimed:
-    case v1::Event::kIdentityReleased:
-    case v1::Event::kMergeRequested:
-    case v1::Event::kCustomerMoved:
-      return true;
-    default:
-      return false;
-  }
+  return HasRole(event, Role::kIdentity);
 }
 
 bool IsCustomerDomainEvent(const v1::Event& event) {
-  switch (event.payload_case()) {
-    case v1::Event::kCustomerUpserted:
-    case v1::Event::kCustomerMerged:
-    case v1::Event::kCustomerErased:
-    case v1::Event::kConsentChanged:
-    case v1::Event::kCampaignEngagement:
-    case v1::Event::kLeadStatusChanged:
-    case v1::Event::kLeadDecision:
-    case v1::Event::kDealUpserted:
-    case v1::Event::kActivityLogged:
-    case v1::Event::kOrderPlaced:
-    case v1::Event::kSupportTicket:
-      return true;
-    default:
-      return false;
-  }
+  return HasRole(event, Role::kCustomer);
 }
 
 std::string CheckMessageKey(const v1::Event& event, const std::string* key) {

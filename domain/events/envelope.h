@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "accord/v1/event.pb.h"
+#include "domain/events/payload_kinds.h"
 
 namespace accord::events {
 
@@ -54,13 +55,18 @@ struct Topics {
   std::string campaigns;   // campaign reference data, key = "campaign:<id>"
   std::string feedback;    // Accord's feedback events, key = customer key or campaign key
   std::string deadletter;  // messages refused by a consumer, key = original key
+
+  const std::string& Of(Topic topic) const;
+  // The topic an event's payload kind is published to (payload_kinds.h).
+  const std::string& For(const v1::Event& event) const;
 };
 
-// The Kafka message key for an event: campaign definitions are keyed by
-// campaign, accounts by "account:<system>:<account id>", everything else by
-// the customer key, so that all events about one
-// customer land in one partition (the producer uses the murmur2 partitioner,
-// as Java clients do, so every client agrees on the partition).
+// The Kafka message key for an event, as its payload kind's row says
+// (payload_kinds.h): campaign definitions are keyed by campaign, accounts by
+// "account:<system>:<account id>", everything else by the customer key, so
+// that all events about one customer land in one partition (the producer
+// uses the murmur2 partitioner, as Java clients do, so every client agrees
+// on the partition).
 std::string MessageKey(const v1::Event& event);
 
 // Reasons a message is refused by a consumer. kWrongKey: a valid event under
@@ -85,8 +91,12 @@ std::string CheckMessageKey(const v1::Event& event, const std::string* key);
 // Checks the envelope invariants every producer must keep; "" when valid.
 std::string ValidateEvent(const v1::Event& event);
 
+// The predicates below read the role of the event's payload kind
+// (payload_kinds.h); all are false for an event without payload.
+
 // True for the events connectors publish about a customer (not campaign
-// definitions, feedback, or the projection's own identity events).
+// definitions, feedback, or the projection's own identity events): folded
+// into the customer, forwarded to its survivor after a move.
 bool IsCustomerDomainEvent(const v1::Event& event);
 
 // True for Accord's feedback events (scores, handovers, campaign

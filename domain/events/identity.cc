@@ -89,4 +89,13 @@ std::optional<std::string> LinkedIdentityKey(std::string_view system_and_record)
   return SourceIdentityKey(system_and_record.substr(0, colon), system_and_record.substr(colon + 1));
 }
 
+std::string CheckIdentityKey(std::string_view what, const std::string& key) {
+  const bool usable = key.starts_with("email:") ? EmailIdentityKey(key.substr(6)) == key
+                      : key.starts_with("src:") ? LinkedIdentityKey(key.substr(4)) == key
+                                                : false;
+  if (usable) return "";
+  return std::string(what) + " \"" + key +
+         "\" is not a usable identity key (\"email:<address>\" or \"src:<system>:<id>\")";
+}
+
 }  // namespace accord::events

@@ -37,4 +37,9 @@ std::optional<std::string> SourceIdentityKey(std::string_view system, std::strin
 // Accepts "<system>:<record id>" as carried in linked_source_ids.
 std::optional<std::string> LinkedIdentityKey(std::string_view system_and_record);
 
+// "" when `key` is a usable identity key ("email:<address>" or
+// "src:<system>:<id>", each as the functions above make it), else why not,
+// naming the key as `what`: junk here would merge strangers.
+std::string CheckIdentityKey(std::string_view what, const std::string& key);
+
 }  // namespace accord::events

@@ -1,6 +1,9 @@
 // Feedback on the customer's timeline: every score update, handover,
 // contact pause and reactivation candidate is noted where the audit finds
 // it (docs/audit.md).
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+
 #include <map>
 
 #include "domain/events/envelope.h"
@@ -12,25 +15,17 @@ namespace accord::feedback::scoring {
 namespace {
 
 // Copies a customer's feedback event into the note its timeline keeps;
-// false for the events that are not about one customer.
+// false for the events that are not about one customer. The note's
+// `payload` oneof names the kinds it keeps as v1::Event does.
 bool ToNote(const v1::Event& emitted, state::v1::FeedbackNote& note) {
   note.set_event_id(emitted.event_id());
-  switch (emitted.payload_case()) {
-    case v1::Event::kScoreUpdated:
-      *note.mutable_score_updated() = emitted.score_updated();
-      return true;
-    case v1::Event::kLeadQualified:
-      *note.mutable_lead_qualified() = emitted.lead_qualified();
-      return true;
-    case v1::Event::kContactPause:
-      *note.mutable_contact_pause() = emitted.contact_pause();
-      return true;
-    case v1::Event::kReactivationCandidate:
-      *note.mutable_reactivation_candidate() = emitted.reactivation_candidate();
-      return true;
-    default:
-      return false;
-  }
+  const auto* from = v1::Event::descriptor()->FindFieldByNumber(emitted.payload_case());
+  if (from == nullptr) return false;
+  const auto* to = state::v1::FeedbackNote::descriptor()->FindFieldByName(from->name());
+  if (to == nullptr || to->containing_oneof() == nullptr) return false;
+  note.GetReflection()->MutableMessage(&note, to)->CopyFrom(
+      emitted.GetReflection()->GetMessage(emitted, from));
+  return true;
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 
 namespace accord::feedback {
 
-bool FollowsUp(const fold::Outcome& projected, const v1::Event& event) {
+bool TakesEvent(const fold::Outcome& projected, const v1::Event& event) {
   if (projected.verdict == fold::Verdict::kApplied)
     return !projected.customer_id.empty() || event.has_account_upserted();
   if (projected.verdict == fold::Verdict::kIdentity) return event.has_merge_requested();

@@ -56,6 +56,6 @@ FeedbackOutcome ApplyFeedback(const fold::StateReader& state, const v1::Event& e
 // Whether the feedback fold takes an event the projection's fold has just
 // folded: one applied to a customer or an account, a merge request (it may
 // have moved a customer away), or one of the feedback service's own.
-bool FollowsUp(const fold::Outcome& projected, const v1::Event& event);
+bool TakesEvent(const fold::Outcome& projected, const v1::Event& event);
 
 }  // namespace accord::feedback

@@ -23,12 +23,12 @@ TEST(ScoreAcrossPartitions, AMovedCustomersScoreJoinsItsSurvivor) {
     std::vector<v1::Event> emitted;
     cluster.SetFeedbackFold(
         [&](MemoryState& shard, const v1::Event& event, const fold::Outcome& outcome) {
-          if (!FollowsUp(outcome, event)) return;
-          auto followed = ApplyFeedback(shard, event, outcome.customer_id, rules);
-          shard.Write(followed.changes);
-          for (auto& one : followed.emitted) emitted.push_back(std::move(one));
-          for (const auto& one : followed.internal) cluster.Publish(one);
-          for (const auto& one : followed.broadcast) cluster.PublishToEveryPartition(one);
+          if (!TakesEvent(outcome, event)) return;
+          auto scored = ApplyFeedback(shard, event, outcome.customer_id, rules);
+          shard.Write(scored.changes);
+          for (auto& one : scored.emitted) emitted.push_back(std::move(one));
+          for (const auto& one : scored.internal) cluster.Publish(one);
+          for (const auto& one : scored.broadcast) cluster.PublishToEveryPartition(one);
         });
     // The marketing record and the CRM record of one person, under two
     // addresses in two partitions, each with engagement of its own.

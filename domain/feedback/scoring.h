@@ -1,7 +1,7 @@
 #pragma once
 
 // The feedback fold's parts, one file per concern (score.h is its interface):
-//   score.cc           ApplyFeedback: the dispatch by event, FollowsUp
+//   score.cc           ApplyFeedback: the dispatch by event, TakesEvent
 //   rescore.cc         one customer's score refolded for one event
 //   signals.cc         what an event says about the lead; engagement decay
 //   fit.cc             the fit rules, on the customer and its company

@@ -12,7 +12,7 @@
 
 namespace accord::feedback_service {
 
-project::Projector::FollowUp ScoringFollowUp(const config::AppConfig& config) {
+project::Projector::FeedbackFold MakeFeedbackFold(const config::AppConfig& config) {
   const feedback::FeedbackRules rules = config.feedback.rules;
   return {events::Topics(config.kafka.topic_prefix).feedback,
           [rules](const fold::StateReader& shard, const v1::Event& event,
@@ -50,11 +50,11 @@ void RegisterFeedbackCommand(CLI::App& app, cli::Context& context) {
     if (!options->until_caught_up && config.feedback.tick_interval_ms > 0)
       ticker.emplace(config.kafka, events::Topics(config.kafka.topic_prefix).events,
                      config.feedback.tick_interval_ms);
-    auto stats = project::RunProjector(config, *options, ScoringFollowUp(config));
+    auto stats = project::RunProjector(config, *options, MakeFeedbackFold(config));
     std::cout << "folded " << stats.messages << " messages in " << stats.batches
               << " batches: " << stats.applied << " applied, " << stats.duplicates
-              << " duplicates, " << stats.dead_lettered << " dead-lettered; " << stats.followed_up
-              << " feedback events emitted\n";
+              << " duplicates, " << stats.dead_lettered << " dead-lettered; "
+              << stats.feedback_emitted << " feedback events emitted\n";
   });
 
   auto at = std::make_shared<std::string>();

@@ -8,8 +8,8 @@ namespace accord::feedback_service {
 // Adds `accord feedback`.
 void RegisterFeedbackCommand(CLI::App& app, cli::Context& context);
 
-// The feedback fold as the projector's follow-up, under `config`'s
+// The feedback fold, run by the projector after its own fold, under `config`'s
 // feedback rules, emitting to <prefix>.feedback.
-project::Projector::FollowUp ScoringFollowUp(const config::AppConfig& config);
+project::Projector::FeedbackFold MakeFeedbackFold(const config::AppConfig& config);
 
 }  // namespace accord::feedback_service

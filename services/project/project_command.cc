@@ -26,7 +26,7 @@ std::string DefaultInstanceId(const std::string& host, const std::string& absolu
 }
 
 ProjectorStats RunProjector(config::AppConfig config, const RunCommandOptions& options,
-                            std::optional<Projector::FollowUp> follow_up) {
+                            std::optional<Projector::FeedbackFold> feedback_fold) {
   if (!options.db.empty()) config.store.path = options.db;
   if (!options.group_id.empty()) config.project.group_id = options.group_id;
   if (options.http_listen) config.project.http_listen = *options.http_listen;
@@ -51,7 +51,7 @@ ProjectorStats RunProjector(config::AppConfig config, const RunCommandOptions& o
         HostName(),
         std::filesystem::weakly_canonical(std::filesystem::absolute(config.store.path)).string());
   metrics::Registry registry;
-  Projector projector(config, *store, &registry, std::move(follow_up));
+  Projector projector(config, *store, &registry, std::move(feedback_fold));
   // Serves while the projection runs: queries read the store it writes,
   // /readyz reports whether it has caught up. A port in use fails here,
   // before anything is folded.

@@ -41,6 +41,6 @@ std::string DefaultInstanceId(const std::string& host, const std::string& absolu
 // SIGINT or SIGTERM, or caught up when asked; serves the query API, /metrics,
 // /healthz and /readyz meanwhile.
 ProjectorStats RunProjector(config::AppConfig config, const RunCommandOptions& options,
-                            std::optional<Projector::FollowUp> follow_up);
+                            std::optional<Projector::FeedbackFold> feedback_fold);
 
 }  // namespace accord::project

@@ -271,24 +271,24 @@ class Projector::FoldWorker {
           {projector_.events_topic_, emitted.customer_key(), emitted.SerializeAsString(), {}});
       ++stats_.emitted;
     }
-    const auto& follow_up = projector_.follow_up_;
-    if (follow_up && feedback::FollowsUp(outcome, event)) {
+    const auto& feedback_fold = projector_.feedback_fold_;
+    if (feedback_fold && feedback::TakesEvent(outcome, event)) {
       // Sees the customer as the projection's fold just left it.
-      auto followed =
-          follow_up->apply(fold::ShardView(overlay_, shard), event, outcome.customer_id);
-      fold::MoveIntoShard(followed.changes, shard);
-      overlay_.Record(followed.changes);
-      for (const auto& emitted : followed.emitted) {
+      auto scored =
+          feedback_fold->apply(fold::ShardView(overlay_, shard), event, outcome.customer_id);
+      fold::MoveIntoShard(scored.changes, shard);
+      overlay_.Record(scored.changes);
+      for (const auto& emitted : scored.emitted) {
         outbox_.push_back(
-            {follow_up->topic, events::MessageKey(emitted), emitted.SerializeAsString(), {}});
-        ++stats_.followed_up;
+            {feedback_fold->topic, events::MessageKey(emitted), emitted.SerializeAsString(), {}});
+        ++stats_.feedback_emitted;
       }
-      for (const auto& internal : followed.internal)
+      for (const auto& internal : scored.internal)
         outbox_.push_back({projector_.events_topic_,
                            events::MessageKey(internal),
                            internal.SerializeAsString(),
                            {}});
-      for (const auto& broadcast : followed.broadcast)
+      for (const auto& broadcast : scored.broadcast)
         outbox_.push_back({projector_.events_topic_,
                            events::MessageKey(broadcast),
                            broadcast.SerializeAsString(),
@@ -353,12 +353,12 @@ class Projector::FoldWorker {
 };
 
 Projector::Projector(const config::AppConfig& config, store::Store& store,
-                     metrics::Registry* registry, std::optional<FollowUp> follow_up,
+                     metrics::Registry* registry, std::optional<FeedbackFold> feedback_fold,
                      std::optional<Replay> replay)
     : config_(config),
       store_(store),
       registry_(registry),
-      follow_up_(std::move(follow_up)),
+      feedback_fold_(std::move(feedback_fold)),
       replay_(std::move(replay)),
       events_topic_(events::Topics(config.kafka.topic_prefix).events),
       rebalancer_(new Rebalancer(*this)) {
@@ -384,7 +384,7 @@ Projector::Projector(const config::AppConfig& config, store::Store& store,
   // metadata refresh (minutes); say what is missing instead.
   events::Topics topics(config.kafka.topic_prefix);
   std::vector<std::string> required = {topics.events, topics.campaigns, topics.deadletter};
-  if (follow_up_) required.push_back(follow_up_->topic);
+  if (feedback_fold_) required.push_back(feedback_fold_->topic);
   kafka::RequireTopics(*consumer_, config.kafka, required);
   if (!replay_) publisher_ = std::make_unique<kafka::Publisher>(config.kafka);
   const size_t threads = static_cast<size_t>(config.project.fold_threads);
@@ -559,7 +559,7 @@ ProjectorStats& ProjectorStats::operator+=(const ProjectorStats& other) {
   dead_lettered += other.dead_lettered;
   after_cut += other.after_cut;
   emitted += other.emitted;
-  followed_up += other.followed_up;
+  feedback_emitted += other.feedback_emitted;
   batches += other.batches;
   return *this;
 }

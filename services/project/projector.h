@@ -51,8 +51,8 @@ struct ProjectorStats {
   // Events the fold addressed to other shards (identity claims, merges,
   // moved customers, forwarded events), published to the events topic.
   uint64_t emitted = 0;
-  // Events the follow-up fold emitted (feedback events).
-  uint64_t followed_up = 0;
+  // Events the feedback fold emitted (feedback events).
+  uint64_t feedback_emitted = 0;
   uint64_t batches = 0;
 };
 
@@ -71,7 +71,7 @@ class Projector {
   // customer, in the same shard, batch and WriteBatch (the feedback
   // service's scores). Its events go to `topic`, published, like the
   // projection's own, before the batch's offsets are stored.
-  struct FollowUp {
+  struct FeedbackFold {
     std::string topic;
     std::function<feedback::FeedbackOutcome(const fold::StateReader& shard, const v1::Event& event,
                                             const std::string& customer_id)>
@@ -93,7 +93,7 @@ class Projector {
   // `registry` (optional) receives the projection's metrics: events by
   // outcome, dead letters, batch latency, consumer lag per partition.
   Projector(const config::AppConfig& config, store::Store& store,
-            metrics::Registry* registry = nullptr, std::optional<FollowUp> follow_up = {},
+            metrics::Registry* registry = nullptr, std::optional<FeedbackFold> feedback_fold = {},
             std::optional<Replay> replay = {});
   ~Projector();
 
@@ -156,7 +156,7 @@ class Projector {
   std::chrono::steady_clock::time_point batch_started_;
   std::function<void(const BatchReport&)> on_batch_;
   metrics::Registry* registry_;
-  const std::optional<FollowUp> follow_up_;
+  const std::optional<FeedbackFold> feedback_fold_;
   const std::optional<Replay> replay_;
   // Partitions a replay has read to their end offset.
   std::set<std::pair<std::string, int32_t>> replay_finished_;

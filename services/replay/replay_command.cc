@@ -94,9 +94,9 @@ void Replay(config::AppConfig config, const Options& options) {
     // the live one (accord project refuses it).
     if (until_ms) store->PutMeta(store::kReplayedUntilKey, FormatIsoTimestampMs(*until_ms));
     config.store.path = building;
-    std::optional<project::Projector::FollowUp> follow_up;
-    if (options.feedback) follow_up = feedback_service::ScoringFollowUp(config);
-    project::Projector projector(config, *store, nullptr, std::move(follow_up),
+    std::optional<project::Projector::FeedbackFold> feedback_fold;
+    if (options.feedback) feedback_fold = feedback_service::MakeFeedbackFold(config);
+    project::Projector projector(config, *store, nullptr, std::move(feedback_fold),
                                  project::Projector::Replay{ends, until_ms});
     cli::Progress progress("replaying", total);
     uint64_t folded = 0;

@@ -19,7 +19,7 @@ inline FeedbackOutcome FoldAsFeedbackService(fold::test_support::MemoryState& st
                                              const v1::Event& event, const FeedbackRules& rules) {
   auto projected = fold::Apply(state, event);
   state.Write(projected.changes);
-  if (!FollowsUp(projected, event)) return {};
+  if (!TakesEvent(projected, event)) return {};
   auto outcome = ApplyFeedback(state, event, projected.customer_id, rules);
   state.Write(outcome.changes);
   for (const auto& emitted : outcome.emitted)

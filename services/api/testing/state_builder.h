@@ -160,13 +160,13 @@ class StateBuilder {
       auto outcome = fold::Apply(fold::ShardView(overlay, shard), event);
       fold::MoveIntoShard(outcome.changes, shard);
       overlay.Record(outcome.changes);
-      if (feedback_ && feedback::FollowsUp(outcome, event)) {
-        auto followed = feedback::ApplyFeedback(fold::ShardView(overlay, shard), event,
-                                                outcome.customer_id, *feedback_);
-        fold::MoveIntoShard(followed.changes, shard);
-        overlay.Record(followed.changes);
-        for (auto& internal : followed.internal) internal_.push_back(std::move(internal));
-        for (auto& broadcast : followed.broadcast) internal_.push_back(std::move(broadcast));
+      if (feedback_ && feedback::TakesEvent(outcome, event)) {
+        auto scored = feedback::ApplyFeedback(fold::ShardView(overlay, shard), event,
+                                              outcome.customer_id, *feedback_);
+        fold::MoveIntoShard(scored.changes, shard);
+        overlay.Record(scored.changes);
+        for (auto& internal : scored.internal) internal_.push_back(std::move(internal));
+        for (auto& broadcast : scored.broadcast) internal_.push_back(std::move(broadcast));
       }
       ++next;
     }

@@ -6,13 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "connectors/publish/testing/recorded_transactions.h"
 #include "domain/events/envelope.h"
 
 namespace accord::connectors {
 namespace {
 
 using ::testing::HasSubstr;
-using Message = kafka::TransactionalPublisher::Message;
 
 constexpr size_t kMaxMessageBytes = 2000;
 
@@ -41,17 +41,9 @@ class TransactionalSinkTest : public ::testing::Test {
         .value();
   }
 
-  std::vector<std::vector<Message>> batches_;
-  kafka::TransactionalPublisher::Result next_{true, 0, 0, ""};
+  testing::RecordedTransactions transactions_;
   metrics::Registry registry_;
-  EventSink sink_{KafkaConfig(), "webhook",
-                  [this](const std::vector<Message>& batch) {
-                    batches_.push_back(batch);
-                    auto result = next_;
-                    if (result.committed) result.published = batch.size();
-                    return result;
-                  },
-                  &registry_};
+  EventSink sink_{KafkaConfig(), "webhook", transactions_.Commit(), &registry_};
 };
 
 TEST_F(TransactionalSinkTest, ABatchIsOneTransactionToItsTopics) {
@@ -63,12 +55,12 @@ TEST_F(TransactionalSinkTest, ABatchIsOneTransactionToItsTopics) {
   ASSERT_TRUE(result.committed);
   EXPECT_EQ(result.published, 2u);
   EXPECT_EQ(result.event_ids, (std::vector<std::string>{"e1", "c1"}));
-  ASSERT_EQ(batches_.size(), 1u);
-  ASSERT_EQ(batches_[0].size(), 2u);
-  EXPECT_EQ(batches_[0][0].topic, "it.events");
-  EXPECT_EQ(batches_[0][0].key, "email:anna@firma.de");
-  EXPECT_EQ(batches_[0][0].id, "e1");
-  EXPECT_EQ(batches_[0][1].topic, "it.campaigns");
+  ASSERT_EQ(transactions_.batches.size(), 1u);
+  ASSERT_EQ(transactions_.batches[0].size(), 2u);
+  EXPECT_EQ(transactions_.batches[0][0].topic, "it.events");
+  EXPECT_EQ(transactions_.batches[0][0].key, "email:anna@firma.de");
+  EXPECT_EQ(transactions_.batches[0][0].id, "e1");
+  EXPECT_EQ(transactions_.batches[0][1].topic, "it.campaigns");
   EXPECT_EQ(Counter("published"), 2u);
 }
 
@@ -79,15 +71,15 @@ TEST_F(TransactionalSinkTest, AccordsOwnEventsAreLeftOutWithoutALedger) {
   ASSERT_TRUE(result.committed);
   EXPECT_EQ(result.own_writes, 1u);
   EXPECT_EQ(result.event_ids, std::vector<std::string>{"e1"});
-  ASSERT_EQ(batches_.size(), 1u);
-  EXPECT_EQ(batches_[0].size(), 1u);
+  ASSERT_EQ(transactions_.batches.size(), 1u);
+  EXPECT_EQ(transactions_.batches[0].size(), 1u);
   sink_.SkipOwnWrite();
   EXPECT_EQ(Counter("own_write"), 2u);
   EXPECT_EQ(sink_.counts().own_writes, 2u);
 
-  batches_.clear();
+  transactions_.batches.clear();
   EXPECT_TRUE(sink_.PublishAll({own}).committed) << "nothing to publish is done at once";
-  EXPECT_TRUE(batches_.empty());
+  EXPECT_TRUE(transactions_.batches.empty());
 }
 
 TEST_F(TransactionalSinkTest, AnEventOverKafkasLimitRefusesTheBatchBeforeATransaction) {
@@ -98,13 +90,13 @@ TEST_F(TransactionalSinkTest, AnEventOverKafkasLimitRefusesTheBatchBeforeATransa
   EXPECT_GT(result.too_large->bytes, kMaxMessageBytes);
   EXPECT_THAT(result.too_large->reason, HasSubstr("exceeds the Kafka message limit of 2000 bytes"));
   EXPECT_TRUE(result.event_ids.empty());
-  EXPECT_TRUE(batches_.empty());
+  EXPECT_TRUE(transactions_.batches.empty());
   EXPECT_EQ(Counter("too_large"), 1u);
   EXPECT_EQ(Counter("published"), 0u);
 }
 
 TEST_F(TransactionalSinkTest, ABatchKafkaDidNotCommitIsCountedAsFailed) {
-  next_ = {false, 0, 0, "Broker: transport failure"};
+  transactions_.next = {false, 0, 0, "Broker: transport failure"};
   auto result = sink_.PublishAll({Upsert("e1"), Upsert("e2")});
   EXPECT_FALSE(result.committed);
   EXPECT_EQ(result.error, "Broker: transport failure");

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "connectors/publish/testing/recorded_transactions.h"
 #include "connectors/signing/signature.h"
 #include "connectors/webhook/accord_format.h"
 
@@ -59,22 +60,12 @@ class ReceiverTest : public ::testing::Test {
     return registry_.GetCounter(name, "", labels).value();
   }
 
-  std::vector<std::vector<Message>> batches_;
-  kafka::TransactionalPublisher::Result next_;
+  testing::RecordedTransactions transactions_;
   metrics::Registry registry_;
-  EventSink sink_{KafkaConfig(), "webhook",
-                  [this](const std::vector<Message>& batch) {
-                    batches_.push_back(batch);
-                    auto result = next_;
-                    if (result.committed) result.published = batch.size();
-                    return result;
-                  },
-                  &registry_};
+  EventSink sink_{KafkaConfig(), "webhook", transactions_.Commit(), &registry_};
   Receiver receiver_{{kSecret, "marketing", std::chrono::seconds(10), ""}, sink_, registry_};
   const AccordFormat changes_{Shape::kChanges};
   const AccordFormat forms_{Shape::kForms};
-
-  void SetUp() override { next_.committed = true; }
 };
 
 TEST_F(ReceiverTest, DuringARotationEitherSecretIsAccepted) {
@@ -98,9 +89,9 @@ TEST_F(ReceiverTest, DuringARotationEitherSecretIsAccepted) {
 TEST_F(ReceiverTest, ASignedBatchIsPublishedInOneTransaction) {
   auto answer = receiver_.Handle(changes_, Signed("/v1/hooks/changes", kChange), kNowMs);
   ASSERT_EQ(answer.status, 200) << answer.body;
-  ASSERT_EQ(batches_.size(), 1u);
-  ASSERT_EQ(batches_[0].size(), 1u);
-  const Message& message = batches_[0][0];
+  ASSERT_EQ(transactions_.batches.size(), 1u);
+  ASSERT_EQ(transactions_.batches[0].size(), 1u);
+  const Message& message = transactions_.batches[0][0];
   EXPECT_EQ(message.topic, "it.events");
   EXPECT_EQ(message.key, "email:anna@firma.de");
   v1::Event event;
@@ -118,7 +109,7 @@ TEST_F(ReceiverTest, TheSourceComesFromTheSignedQuery) {
   auto answer = receiver_.Handle(changes_, Signed("/v1/hooks/changes?source=crm", kChange), kNowMs);
   ASSERT_EQ(answer.status, 200) << answer.body;
   v1::Event event;
-  ASSERT_TRUE(event.ParseFromString(batches_.at(0).at(0).value));
+  ASSERT_TRUE(event.ParseFromString(transactions_.batches.at(0).at(0).value));
   EXPECT_EQ(event.source_system(), "crm");
   auto bad =
       receiver_.Handle(changes_, Signed("/v1/hooks/changes?source=CRM%20EU", kChange), kNowMs);
@@ -141,7 +132,7 @@ TEST_F(ReceiverTest, BadSignaturesAreRefusedAndCounted) {
   unsigned_post.headers.pop_back();
   EXPECT_EQ(receiver_.Handle(changes_, unsigned_post, kNowMs).status, 401);
 
-  EXPECT_TRUE(batches_.empty());
+  EXPECT_TRUE(transactions_.batches.empty());
   EXPECT_EQ(Counter("accord_webhook_signature_failures_total", {{"reason", "mismatch"}}), 1u);
   EXPECT_EQ(Counter("accord_webhook_signature_failures_total", {{"reason", "stale"}}), 1u);
   EXPECT_EQ(Counter("accord_webhook_signature_failures_total", {{"reason", "missing"}}), 1u);
@@ -158,12 +149,12 @@ TEST_F(ReceiverTest, RefusedBodiesPublishNothing) {
   auto body = Json::parse(answer.body);
   EXPECT_EQ(body["item"], 0);
   EXPECT_EQ(body["field"], "email");
-  EXPECT_TRUE(batches_.empty());
+  EXPECT_TRUE(transactions_.batches.empty());
 }
 
 TEST_F(ReceiverTest, WhenKafkaDoesNotTakeTheEventsTheSenderIsToldToRetry) {
-  next_.committed = false;
-  next_.error = "Broker: transport failure";
+  transactions_.next.committed = false;
+  transactions_.next.error = "Broker: transport failure";
   auto answer = receiver_.Handle(changes_, Signed("/v1/hooks/changes", kChange), kNowMs);
   EXPECT_EQ(answer.status, 503);
   EXPECT_EQ(answer.retry_after_seconds, 10);
@@ -188,7 +179,8 @@ TEST_F(ReceiverTest, AnEventLargerThanKafkaTakesIsRefusedFor413WithoutRetry) {
               HasSubstr("exceeds the Kafka message limit of 4000 bytes (message.max.bytes)"));
   EXPECT_GT(json["bytes"].get<size_t>(), kMaxMessageBytes);
   EXPECT_EQ(json["limit"], kMaxMessageBytes);
-  EXPECT_TRUE(batches_.empty()) << "no transaction begins for a request Kafka cannot take";
+  EXPECT_TRUE(transactions_.batches.empty())
+      << "no transaction begins for a request Kafka cannot take";
   EXPECT_EQ(Counter("accord_webhook_events_total", {{"outcome", "published"}}), 0u);
 }
 
@@ -201,7 +193,7 @@ TEST_F(ReceiverTest, IgnoredItemsAreReportedAndNothingIsPublishedForThem) {
   EXPECT_EQ(json["published"], 0);
   ASSERT_EQ(json["ignored"].size(), 1u);
   EXPECT_EQ(json["ignored"][0]["item"], 0);
-  EXPECT_TRUE(batches_.empty());
+  EXPECT_TRUE(transactions_.batches.empty());
   EXPECT_EQ(Counter("accord_webhook_items_ignored_total", {}), 1u);
 }
 
@@ -213,7 +205,7 @@ TEST_F(ReceiverTest, AccordsOwnWriteBacksAreIgnoredAndCountedAsOwnWrites) {
   auto answer = receiver_.Handle(changes_, Signed("/v1/hooks/changes", body), kNowMs);
   ASSERT_EQ(answer.status, 200) << answer.body;
   EXPECT_EQ(Json::parse(answer.body)["ignored"].size(), 1u);
-  EXPECT_TRUE(batches_.empty());
+  EXPECT_TRUE(transactions_.batches.empty());
   EXPECT_EQ(Counter("accord_webhook_items_ignored_total", {}), 1u);
   EXPECT_EQ(Counter("accord_connector_events_total",
                     {{"connector", "webhook"}, {"outcome", "own_write"}}),
@@ -248,13 +240,13 @@ TEST_F(WebhookServerTest, ServesTheHooksOverHttp) {
   auto posted = Post("/v1/hooks/changes?source=crm", kChange);
   ASSERT_TRUE(posted);
   EXPECT_EQ(posted->status, 200) << posted->body;
-  ASSERT_EQ(batches_.size(), 1u);
+  ASSERT_EQ(transactions_.batches.size(), 1u);
   // The signature covers the target as sent; the parameter is read decoded.
   auto encoded = Post("/v1/hooks/changes?source=cr%6D", kChange);
   ASSERT_TRUE(encoded);
   EXPECT_EQ(encoded->status, 200) << encoded->body;
   v1::Event event;
-  ASSERT_TRUE(event.ParseFromString(batches_.at(1).at(0).value));
+  ASSERT_TRUE(event.ParseFromString(transactions_.batches.at(1).at(0).value));
   EXPECT_EQ(event.source_system(), "crm");
 
   auto health = client_->Get("/healthz");
@@ -295,7 +287,7 @@ TEST_F(WebhookServerTest, OversizeBodiesAreRefusedBeforeTheyAreRead) {
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 413);
   EXPECT_THAT(Json::parse(refused->body)["error"].get<std::string>(), HasSubstr("4096 bytes"));
-  EXPECT_TRUE(batches_.empty());
+  EXPECT_TRUE(transactions_.batches.empty());
   auto fits = Post("/v1/hooks/changes", "[" + std::string(4000, ' ') + "]");
   ASSERT_TRUE(fits);
   EXPECT_EQ(fits->status, 200) << fits->body;

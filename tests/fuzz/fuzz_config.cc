@@ -53,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     config::AppConfig loaded = config::Load(ConfigPath(), no_environment);
     if (loaded.kafka.bootstrap_servers.empty() || loaded.kafka.topic_prefix.empty()) std::abort();
-  } catch (const ConfigError& e) {
+  } catch (const accord::ConfigError& e) {
     if (std::string(e.what()).empty()) std::abort();
   }
   return 0;

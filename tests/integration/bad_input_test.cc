@@ -173,7 +173,7 @@ TEST(BadInput, WrongConfigValueNamesTheKey) {
   auto result = RunAccord({"--config", dir / "accord.yaml", "project", "--db", dir / "state"},
                           "accord", {{"ACCORD_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1"}});
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.err.find("accord.yaml:4: batch_max_messages must be a whole number"),
+  EXPECT_NE(result.err.find("accord.yaml:4: project.batch_max_messages must be a whole number"),
             std::string::npos)
       << result.err;
 }

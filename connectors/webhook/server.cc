@@ -24,12 +24,24 @@ Answer JsonAnswer(int status, const Json& body) {
   return {status, body.dump(2, ' ', false, Json::error_handler_t::replace) + "\n", std::nullopt};
 }
 
+using Hooks = std::map<std::string, std::unique_ptr<WebhookFormat>, std::less<>>;
+
 // Each hook's path and its sender's format.
-std::map<std::string, std::unique_ptr<WebhookFormat>, std::less<>> Hooks() {
-  std::map<std::string, std::unique_ptr<WebhookFormat>, std::less<>> hooks;
+Hooks AllHooks() {
+  Hooks hooks;
   hooks.emplace(kChangesPath, std::make_unique<AccordFormat>(Shape::kChanges));
   hooks.emplace(kFormsPath, std::make_unique<AccordFormat>(Shape::kForms));
   return hooks;
+}
+
+std::string ListPaths(const Hooks& hooks) {
+  std::string list;
+  for (auto hook = hooks.begin(); hook != hooks.end(); ++hook)
+    list += (hook == hooks.begin()            ? ""
+             : std::next(hook) == hooks.end() ? " and "
+                                              : ", ") +
+            hook->first;
+  return list;
 }
 
 int64_t NowMs() {
@@ -134,7 +146,8 @@ Answer Receiver::Handle(const WebhookFormat& format, const http::Request& reques
 
 WebhookServer::WebhookServer(Receiver& receiver, metrics::Registry& registry, size_t max_body_bytes,
                              http::ServerOptions options)
-    : hooks_(Hooks()),
+    : hooks_(AllHooks()),
+      hook_list_(ListPaths(hooks_)),
       receiver_(receiver),
       registry_(registry),
       max_body_bytes_(max_body_bytes),
@@ -175,16 +188,10 @@ http::Endpoint WebhookServer::Route(const http::Request& head) {
   if (head.path == kMetricsPath)
     return get ? http::MetricsEndpoint(registry_, metrics_access_)
                : http::MethodNotAllowed(head, "GET, HEAD", http::Access::kOpen);
-  std::string hooks;
-  for (auto hook = hooks_.begin(); hook != hooks_.end(); ++hook)
-    hooks += (hook == hooks_.begin()            ? ""
-              : std::next(hook) == hooks_.end() ? " and "
-                                                : ", ") +
-             hook->first;
   http::Endpoint unknown;
-  unknown.answer = [hooks](const http::Request& request) {
-    return http::ErrorResponse(404,
-                               "no such path: " + request.path + " (the hooks are " + hooks + ")");
+  unknown.answer = [this](const http::Request& request) {
+    return http::ErrorResponse(
+        404, "no such path: " + request.path + " (the hooks are " + hook_list_ + ")");
   };
   return unknown;
 }

@@ -92,6 +92,8 @@ class WebhookServer {
 
   // By path.
   const std::map<std::string, std::unique_ptr<WebhookFormat>, std::less<>> hooks_;
+  // "/a, /b and /c": what a 404 names.
+  const std::string hook_list_;
   Receiver& receiver_;
   metrics::Registry& registry_;
   const size_t max_body_bytes_;

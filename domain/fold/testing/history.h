@@ -9,7 +9,6 @@
 #include <deque>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -29,6 +28,7 @@
 #include "domain/fold/state.h"
 #include "domain/fold/testing/cluster.h"
 #include "domain/fold/testing/fold_testing.h"
+#include "domain/util/time.h"
 
 namespace accord::fold::test_support {
 
@@ -99,28 +99,6 @@ inline std::vector<std::string> Words(std::string_view line) {
     }
   }
   return words;
-}
-
-// "2025-03-14T09:30Z", "2025-03-14T09:30:15Z" or "2025-03-14T09:30:15.250Z"
-// as milliseconds since the epoch.
-inline std::optional<int64_t> ParseUtc(const std::string& text) {
-  static const std::regex kTime(
-      R"(^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{3}))?)?Z$)");
-  std::smatch m;
-  if (!std::regex_match(text, m, kTime)) return std::nullopt;
-  auto number = [&](int i) { return m[i].matched ? std::stoll(m[i].str()) : 0LL; };
-  int64_t y = number(1), month = number(2), d = number(3);
-  if (month < 1 || month > 12 || d < 1 || d > 31 || number(4) > 23 || number(5) > 59 ||
-      number(6) > 59)
-    return std::nullopt;
-  // Days from 1970-01-01 in the proleptic Gregorian calendar.
-  y -= month <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  const int64_t days = era * 146097 + doe - 719468;
-  return ((days * 24 + number(4)) * 60 + number(5)) * 60'000 + number(6) * 1000 + number(7);
 }
 
 // Collects the text format parser's complaints with the file's line numbers.
@@ -367,10 +345,10 @@ inline History ParseHistory(std::string_view text) {
       step.kind = Kind::kEvent;
       ParseText(body, body_line, step.event, nullptr);
       if (words.size() == 2) {
-        auto at = ParseUtc(words[1]);
+        auto at = ParseIsoTimestampMs(words[1]);
         if (!at)
           throw HistoryError(line, "\"" + words[1] +
-                                       "\" is not a UTC time like 2025-03-14T09:30Z or "
+                                       "\" is not a time like 2025-03-14T09:30Z or "
                                        "2025-03-14T09:30:15Z");
         if (step.event.occurred_at_ms() != 0)
           throw HistoryError(line,

@@ -50,7 +50,8 @@ Outcome Apply(const StateReader& state, const v1::Event& event, const Rules& rul
     fold.outcome.verdict = Verdict::kIgnored;
     return std::move(fold.outcome);
   }
-  if (events::IsIdentityEvent(fold.event)) fold.outcome.verdict = Verdict::kIdentity;
+  const bool identity = events::IsIdentityEvent(fold.event);
+  if (identity) fold.outcome.verdict = Verdict::kIdentity;
   switch (fold.event.payload_case()) {
     case v1::Event::kCampaignUpserted:
       FoldCampaign(fold);
@@ -77,7 +78,7 @@ Outcome Apply(const StateReader& state, const v1::Event& event, const Rules& rul
   applied.set_customer_id(fold.outcome.customer_id);
   applied.set_occurred_at_ms(fold.event.occurred_at_ms());
   if (fold.outcome.verdict == Verdict::kForwarded) applied.set_forwarded_to(fold.moved_to);
-  applied.set_identity(events::IsIdentityEvent(fold.event));
+  applied.set_identity(identity);
   fold.Put(Table::kEvents, fold.event.event_id(), applied);
   return std::move(fold.outcome);
 }
